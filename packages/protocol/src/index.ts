@@ -1,0 +1,60 @@
+/**
+ * The masterserver ⇄ game-server protocol: message types, an int64-exact
+ * codec, hand-written validators, close codes and error types. Pure: no I/O,
+ * shared by the masterserver and the game-server SDK so that they cannot drift.
+ *
+ * @example
+ * ```ts
+ * import { decodeAtMasterServer, encodeGeneralResponse, MessageType } from '@masterserver/protocol';
+ *
+ * const message = decodeAtMasterServer(text, (id) => pending.has(id));
+ * if (message?.metadata.type === MessageType.REGISTRATION) {
+ *   socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, message.metadata.id));
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export {
+  decodeAtGameServer,
+  decodeAtMasterServer,
+  encodeGeneralResponse,
+  encodeJoinRequest,
+  encodeRegistration,
+  type IsAwaiting,
+} from './codec.js';
+export {
+  CloseCode,
+  InfoLimits,
+  MessageType,
+  RegistrationError,
+  registrationErrorMessage,
+} from './codes.js';
+export { ProtocolError, ProtocolErrorCode, truncateUtf8 } from './errors.js';
+export { INT64_MAX, INT64_MIN, type Int64, int64ToString, isInt64, toInt64 } from './int64.js';
+export { JsonDecimal, JsonSyntaxError, type JsonValue, needsExactParse, parseExact, parseJson } from './json.js';
+export type {
+  GameServerInbound,
+  GeneralResponse,
+  JoinRequest,
+  JoinResponse,
+  MasterServerInbound,
+  Message,
+  Metadata,
+  RegistrationRequest,
+  RegistrationResponse,
+  ResponseError,
+  ServerInfo,
+} from './messages.js';
+export {
+  codePointLength,
+  invalidInfoField,
+  isJsonObject,
+  readMetadata,
+  validateGeneralResponse,
+  validateJoinRequest,
+  validateJoinResponse,
+  validateRegistration,
+  validateRegistrationResponse,
+} from './validate.js';
