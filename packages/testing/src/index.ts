@@ -1,0 +1,25 @@
+/**
+ * Test helpers shared by the packages: a raw WebSocket client that writes
+ * exact bytes, a scripted game server, an HTTP client and polling.
+ *
+ * @module
+ */
+
+export {
+  type Received,
+  registrationText,
+  serverInfo,
+  TestGameServer,
+} from './game-server.js';
+export { fetchRaw, postJson, type TestRequest, type TestResponse } from './http.js';
+export {
+  type CloseInfo,
+  type ConnectOptions,
+  encodeFrame,
+  type Frame,
+  type FrameOptions,
+  HandshakeError,
+  Opcode,
+  RawWebSocket,
+} from './raw-websocket.js';
+export { delay, waitFor } from './wait.js';
