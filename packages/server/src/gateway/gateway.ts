@@ -1,0 +1,163 @@
+/**
+ * The WebSocket side of the masterserver: accepts game-server connections on
+ * `/v2/server/ws` within the connection limits, holds them, routes player
+ * joins to them and closes them all on shutdown.
+ *
+ * @module
+ */
+
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import { CloseCode } from '@masterserver/protocol';
+import { WebSocketServer } from 'ws';
+import { ApiError, type ApiErrorCode, errorBody } from '../http/errors.js';
+import type { Logger } from '../logger.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Registry } from '../registry/registry.js';
+import type { RegistrationTokens } from '../tokens/registration-tokens.js';
+import { type ConnectionContext, GsConnection, type JoinOutcome, type JoinPlayer } from './gs-connection.js';
+import { GsSocket } from './gs-socket.js';
+
+/** The path game servers connect to. */
+export const GS_PATH = '/v2/server/ws';
+
+/** Holds every game-server connection of this instance. */
+export class Gateway implements ConnectionContext {
+  readonly options: ResolvedOptions;
+  readonly registry: Registry;
+  readonly tokens: RegistrationTokens;
+  readonly logger: Logger;
+  readonly #wss: WebSocketServer;
+  readonly #connections = new Set<GsConnection>();
+  readonly #byServerId = new Map<string, GsConnection>();
+  readonly #perIp = new Map<string, number>();
+  #sockets = 0;
+  #shuttingDown = false;
+  readonly #allClosed: Array<() => void> = [];
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(options: ResolvedOptions, registry: Registry, tokens: RegistrationTokens) {
+    this.options = options;
+    this.registry = registry;
+    this.tokens = tokens;
+    this.logger = options.logger;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: options.maxMessageSize,
+      skipUTF8Validation: false,
+      WebSocket: GsSocket,
+      closeTimeout: options.closeTimeout,
+    } as ConstructorParameters<typeof WebSocketServer>[0]);
+    this.#unsubscribe.push(
+      registry.onEvict((serverId, reason) => {
+        if (reason === 'superseded') this.#byServerId.get(serverId)?.close(CloseCode.SUPERSEDED, 'superseded');
+      }),
+      tokens.onRevoked((tokenIds) => {
+        const revoked = new Set(tokenIds);
+        for (const connection of this.#byServerId.values()) {
+          const listing = connection.listing;
+          if (listing !== undefined && revoked.has(listing.tokenId)) connection.delist();
+        }
+      }),
+    );
+  }
+
+  /** Game-server connections open now (including those still in the handshake). */
+  get connectionCount(): number {
+    return this.#sockets;
+  }
+
+  /**
+   * Handles an HTTP upgrade: 404 off `/v2/server/ws`, 503 when shutting down or
+   * at the global limit, 429 at the per-IP limit, else the WebSocket handshake.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, ip: string): void {
+    socket.on('error', () => {});
+    const path = req.url === undefined ? '' : req.url.split('?', 1)[0];
+    const { maxConnections, maxConnectionsPerIp } = this.options;
+    const fromIp = this.#perIp.get(ip) ?? 0;
+    const refusal: ApiErrorCode | undefined =
+      path !== GS_PATH
+        ? 'NOT_FOUND'
+        : this.#shuttingDown
+          ? 'SHUTTING_DOWN'
+          : maxConnections > 0 && this.#sockets >= maxConnections
+            ? 'CONNECTION_LIMIT'
+            : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
+              ? 'TOO_MANY_CONNECTIONS'
+              : undefined;
+    if (refusal !== undefined) {
+      refuseUpgrade(socket, refusal);
+      return;
+    }
+
+    this.#sockets++;
+    this.#perIp.set(ip, fromIp + 1);
+    socket.once('close', () => {
+      this.#sockets--;
+      const left = (this.#perIp.get(ip) ?? 1) - 1;
+      if (left === 0) this.#perIp.delete(ip);
+      else this.#perIp.set(ip, left);
+      if (this.#sockets === 0) for (const resolve of this.#allClosed.splice(0)) resolve();
+    });
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.#shuttingDown) {
+        ws.close(CloseCode.GOING_AWAY, 'going away');
+        return;
+      }
+      const connection = new GsConnection(ws as GsSocket, socket, ip, this);
+      this.#connections.add(connection);
+      this.logger.info({ ip }, 'game server connected');
+    });
+  }
+
+  /** Routes a join to the server's connection. */
+  join(serverId: string, player: JoinPlayer): Promise<JoinOutcome> {
+    const connection = this.#byServerId.get(serverId);
+    if (connection === undefined) return Promise.resolve({ kind: 'not-found' });
+    return connection.join(player);
+  }
+
+  identified(connection: GsConnection): void {
+    if (connection.serverId !== undefined) this.#byServerId.set(connection.serverId, connection);
+  }
+
+  closing(connection: GsConnection): void {
+    const { serverId } = connection;
+    if (serverId !== undefined && this.#byServerId.get(serverId) === connection) this.#byServerId.delete(serverId);
+  }
+
+  closed(connection: GsConnection, code: number, reason: string): void {
+    this.#connections.delete(connection);
+    this.logger.info(
+      { ip: connection.ip, serverId: connection.serverId, code, reason, ms: Date.now() - connection.openedAt },
+      'game server disconnected',
+    );
+  }
+
+  /** Refuses new connections, closes every open one with 1001 and resolves when all are gone. */
+  async close(): Promise<void> {
+    this.#shuttingDown = true;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    const allClosed = new Promise<void>((resolve) => {
+      if (this.#sockets === 0) resolve();
+      else this.#allClosed.push(resolve);
+    });
+    for (const connection of this.#connections) connection.close(CloseCode.GOING_AWAY, 'going away');
+    await allClosed;
+  }
+}
+
+/** Answers an upgrade with an HTTP error and ends the socket before any WebSocket is opened. */
+function refuseUpgrade(socket: Socket, code: ApiErrorCode): void {
+  const { status } = ApiError[code];
+  const body = errorBody(code);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  // A peer that never closes its side must not hold the socket.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}

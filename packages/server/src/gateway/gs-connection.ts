@@ -1,0 +1,395 @@
+/**
+ * One game server's connection: the MS side of the protocol as a state
+ * machine (`open` → `closing` → `closed`) with the listing as a second,
+ * orthogonal state (listed or not).
+ *
+ * @module
+ */
+
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
+import {
+  CloseCode,
+  decodeAtMasterServer,
+  encodeGeneralResponse,
+  encodeJoinRequest,
+  int64ToString,
+  invalidInfoField,
+  type JoinResponse,
+  MessageType,
+  ProtocolError,
+  RegistrationError,
+  type RegistrationRequest,
+  type ResponseError,
+  registrationErrorMessage,
+  type ServerInfo,
+} from '@masterserver/protocol';
+import type { Logger } from '../logger.js';
+import type { ResolvedOptions } from '../options.js';
+import { type ListedServer, type Registry, toListedServer } from '../registry/registry.js';
+import type { RegistrationTokens } from '../tokens/registration-tokens.js';
+import type { GsSocket } from './gs-socket.js';
+import { SlidingWindow } from './sliding-window.js';
+
+/** What a connection needs from the gateway that holds it. */
+export interface ConnectionContext {
+  readonly options: ResolvedOptions;
+  readonly registry: Registry;
+  readonly tokens: RegistrationTokens;
+  readonly logger: Logger;
+  /** The connection got its public server id. */
+  identified(connection: GsConnection): void;
+  /** The connection started to close. */
+  closing(connection: GsConnection): void;
+  /** The connection is gone. */
+  closed(connection: GsConnection, code: number, reason: string): void;
+}
+
+/** A player asking to join, as the HTTP API hands it over. */
+export interface JoinPlayer {
+  username: string;
+  clantag: string;
+  password?: string | undefined;
+}
+
+/** How a join ended. */
+export type JoinOutcome =
+  | { kind: 'accepted'; ip: string; port: number; sessionToken: string; conv: number }
+  | { kind: 'rejected'; error: ResponseError }
+  | { kind: 'not-found' }
+  | { kind: 'wrong-password' }
+  | { kind: 'timeout' }
+  | { kind: 'gone' };
+
+interface PendingJoin {
+  resolve: (outcome: JoinOutcome) => void;
+  timer: NodeJS.Timeout;
+  ip: string;
+  port: number;
+  sessionToken: string;
+  conv: number;
+}
+
+/** The connection state. */
+export type ConnectionState = 'open' | 'closing' | 'closed';
+
+/** Registrations waiting their turn on one connection before the socket stops being read. */
+const MAX_QUEUED = 8;
+const PRUNE_CONVS_AT = 64;
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Public server ids: 72 random bits, URL-safe. */
+function newServerId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
+  return (
+    server.port === info.port &&
+    server.curPlayers === info.curPlayers &&
+    server.maxPlayers === info.maxPlayers &&
+    server.gameState === info.gameState &&
+    server.name === info.name &&
+    server.map === info.map &&
+    server.playlist === info.playlist &&
+    server.desc === info.desc &&
+    server.tokenId === tokenId
+  );
+}
+
+/** The MS side of one game server's WebSocket. */
+export class GsConnection {
+  /** The client IP the listing's address uses. */
+  readonly ip: string;
+  /** When the connection opened, ms since the epoch. */
+  readonly openedAt = Date.now();
+  readonly #socket: GsSocket;
+  readonly #ctx: ConnectionContext;
+  #state: ConnectionState = 'open';
+  #serverId: string | undefined;
+  #listed: ListedServer | undefined;
+  #passwordHash: Buffer | undefined;
+  #password = '';
+  /** Bumped whenever the TTL timer restarts, so that a stale expiry is recognized. */
+  #ttlGeneration = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  readonly #rate: SlidingWindow | undefined;
+  readonly #failures: SlidingWindow;
+  readonly #pending = new Map<string, PendingJoin>();
+  #nextJoinId = 1;
+  readonly #convs = new Map<number, number>();
+  #awaitingPong = false;
+  readonly #pingTimer: NodeJS.Timeout;
+  readonly #pongTimer: NodeJS.Timeout;
+  readonly #ttlTimer: NodeJS.Timeout;
+
+  constructor(socket: GsSocket, tcp: Socket, ip: string, ctx: ConnectionContext) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.ip = ip;
+    const { options } = ctx;
+    this.#rate =
+      options.registrationRate === null
+        ? undefined
+        : new SlidingWindow(options.registrationRate.count, options.registrationRate.windowMs);
+    this.#failures = new SlidingWindow(options.failedRegistrationLimit.count, options.failedRegistrationLimit.windowMs);
+
+    this.#pingTimer = setInterval(() => this.#ping(), options.pingInterval).unref();
+    this.#pongTimer = setTimeout(() => this.#pongDeadline(), options.pongTimeout).unref();
+    this.#ttlTimer = setTimeout(() => this.#ttlExpired(), options.registrationTtl).unref();
+
+    socket.onClosing = () => this.#closing();
+    socket.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
+    socket.on('pong', () => {
+      this.#awaitingPong = false;
+    });
+    socket.on('error', (error: Error) => ctx.logger.debug({ ip, err: error.message }, 'game server socket error'));
+    socket.on('close', (code: number, reason: Buffer) => this.#closed(code, reason.toString()));
+    // The peer ending TCP (or TCP breaking) also starts the close, before ws reports it.
+    tcp.once('end', () => this.#closing());
+    tcp.once('close', () => this.#closing());
+  }
+
+  /** `open`, `closing` or `closed`. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The server's public id, once it registered successfully. */
+  get serverId(): string | undefined {
+    return this.#serverId;
+  }
+
+  /** The current listing, or `undefined` while not listed. */
+  get listing(): ListedServer | undefined {
+    return this.#listed;
+  }
+
+  /** Starts the closing handshake with `code`; the server is delisted at once. */
+  close(code: number, reason: string): void {
+    if (this.#state === 'open') this.#socket.close(code, reason);
+  }
+
+  /** Delists the server (e.g. its token was revoked); the connection stays open. */
+  delist(): void {
+    this.#enqueue(() => this.#delist());
+  }
+
+  /** Asks the game server to let a player join, after checking the password. */
+  join(player: JoinPlayer): Promise<JoinOutcome> {
+    const listed = this.#listed;
+    if (this.#state !== 'open' || listed === undefined) return Promise.resolve({ kind: 'not-found' });
+    if (this.#passwordHash !== undefined) {
+      const given = player.password ?? '';
+      if (!timingSafeEqual(sha256(given), this.#passwordHash)) return Promise.resolve({ kind: 'wrong-password' });
+    }
+    const id = this.#nextJoinId++;
+    const sessionToken = randomBytes(24).toString('base64url');
+    const conv = this.#allocateConv(Date.now());
+    this.#socket.send(
+      encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }),
+    );
+    return new Promise((resolve) => {
+      const key = String(id);
+      const timer = setTimeout(() => {
+        this.#pending.delete(key);
+        resolve({ kind: 'timeout' });
+      }, this.#ctx.options.joinTimeout).unref();
+      this.#pending.set(key, { resolve, timer, ip: listed.ip, port: listed.port, sessionToken, conv });
+    });
+  }
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
+    // Nothing that arrives after the connection started to close is acted on.
+    if (this.#state !== 'open') return;
+    if (isBinary) {
+      this.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
+      return;
+    }
+    let message: ReturnType<typeof decodeAtMasterServer>;
+    try {
+      message = decodeAtMasterServer(data.toString(), this.#isAwaiting);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, code: error.closeCode }, error.message);
+      this.close(error.closeCode, error.reason);
+      return;
+    }
+    if (message === undefined) return;
+    if (message.metadata.type === MessageType.REGISTRATION) {
+      const registration = message as RegistrationRequest;
+      this.#enqueue(() => this.#register(registration));
+    } else {
+      this.#answered(message as JoinResponse);
+    }
+  }
+
+  readonly #isAwaiting = (id: string): boolean => this.#pending.has(id);
+
+  /** Runs registrations (and whatever else changes the listing) one at a time, in arrival order. */
+  #enqueue(task: () => Promise<void>): void {
+    if (++this.#queued === MAX_QUEUED) this.#socket.pause();
+    this.#queue = this.#queue
+      .then(task)
+      .catch((error: unknown) => {
+        this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'registration failed internally');
+        this.close(1011, 'internal error');
+      })
+      .finally(() => {
+        if (this.#queued-- === MAX_QUEUED) this.#socket.resume();
+      });
+  }
+
+  async #register(request: RegistrationRequest): Promise<void> {
+    if (this.#state !== 'open') return;
+    const { id } = request.metadata;
+    const { info } = request;
+    const now = Date.now();
+    if (this.#rate !== undefined && !this.#rate.tryRecord(now)) {
+      return this.#refuse(id, RegistrationError.TOO_MANY_REQUESTS, now);
+    }
+    const tokenId = this.#ctx.tokens.verify(request.regToken);
+    if (tokenId === undefined) return this.#refuse(id, RegistrationError.INVALID_TOKEN, now);
+    const field = invalidInfoField(info);
+    if (field !== undefined) return this.#refuse(id, RegistrationError.INVALID_INFO, now, field);
+
+    const { registry } = this.#ctx;
+    const password = info.password ?? '';
+    const listed = this.#listed;
+    if (listed !== undefined && password === this.#password && sameListing(listed, info, tokenId)) {
+      await registry.refresh(listed.id);
+    } else {
+      const serverId = this.#serverId ?? newServerId();
+      const server = toListedServer(serverId, info, this.ip, tokenId);
+      const result = await registry.put(server);
+      if (this.#state !== 'open') {
+        if (result.ok) await registry.delete(serverId);
+        return;
+      }
+      if (!result.ok) return this.#refuse(id, RegistrationError.LIST_FULL, now);
+      this.#listed = server;
+      if (password !== this.#password) {
+        this.#password = password;
+        this.#passwordHash = password === '' ? undefined : sha256(password);
+      }
+      if (this.#serverId === undefined) {
+        this.#serverId = serverId;
+        this.#ctx.identified(this);
+      }
+    }
+    if (this.#state !== 'open') return;
+    this.#restartTtl();
+    this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id));
+  }
+
+  async #refuse(id: RegistrationRequest['metadata']['id'], type: RegistrationError, now: number, field?: string) {
+    const msg =
+      field === undefined ? registrationErrorMessage[type] : `${registrationErrorMessage[type]}: ${String(field)}`;
+    this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id, { type, msg }));
+    this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, errorType: type }, `registration refused: ${msg}`);
+    if (this.#failures.record(now)) {
+      this.close(CloseCode.POLICY_VIOLATION, 'too many failed registrations');
+      return;
+    }
+    await this.#delist();
+  }
+
+  async #delist(): Promise<void> {
+    const listed = this.#listed;
+    if (listed === undefined || this.#state !== 'open') return;
+    this.#listed = undefined;
+    this.#restartTtl();
+    await this.#ctx.registry.delete(listed.id);
+  }
+
+  #restartTtl(): void {
+    this.#ttlGeneration++;
+    this.#ttlTimer.refresh();
+  }
+
+  #ttlExpired(): void {
+    const generation = this.#ttlGeneration;
+    this.#enqueue(async () => {
+      // A registration queued before this expiry may have restarted the TTL meanwhile.
+      if (generation !== this.#ttlGeneration || this.#state !== 'open') return;
+      if (this.#listed !== undefined) await this.#delist();
+      else this.close(CloseCode.POLICY_VIOLATION, 'registration required');
+    });
+  }
+
+  #ping(): void {
+    if (this.#state !== 'open') return;
+    this.#socket.ping();
+    if (!this.#awaitingPong) {
+      this.#awaitingPong = true;
+      this.#pongTimer.refresh();
+    }
+  }
+
+  #pongDeadline(): void {
+    if (this.#awaitingPong) this.close(CloseCode.PONG_TIMEOUT, 'pong timeout');
+  }
+
+  #answered(response: JoinResponse): void {
+    const key = int64ToString(response.metadata.id);
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return;
+    this.#pending.delete(key);
+    clearTimeout(pending.timer);
+    if (response.success) {
+      const { ip, port, sessionToken, conv } = pending;
+      pending.resolve({ kind: 'accepted', ip, port, sessionToken, conv });
+    } else {
+      pending.resolve({ kind: 'rejected', error: response.error });
+    }
+  }
+
+  /** A random non-zero UINT32 that no unexpired join to this server holds. */
+  #allocateConv(now: number): number {
+    if (this.#convs.size >= PRUNE_CONVS_AT) {
+      // Reservations expire in insertion order: drop from the front.
+      for (const [conv, until] of this.#convs) {
+        if (until > now) break;
+        this.#convs.delete(conv);
+      }
+    }
+    for (;;) {
+      const conv = randomInt(1, 0x1_0000_0000);
+      if (!this.#convs.has(conv)) {
+        this.#convs.set(conv, now + this.#ctx.options.convReservation);
+        return conv;
+      }
+    }
+  }
+
+  /** The closing handshake started (either side) or TCP ended: delist now, fail waiting joins. */
+  #closing(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    this.#socket.onClosing = undefined;
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    clearTimeout(this.#ttlTimer);
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.resolve({ kind: 'gone' });
+    }
+    this.#pending.clear();
+    const listed = this.#listed;
+    this.#listed = undefined;
+    if (listed !== undefined) {
+      this.#ctx.registry
+        .delete(listed.id)
+        .catch((error: unknown) => this.#ctx.logger.error({ serverId: listed.id, err: error }, 'delisting failed'));
+    }
+    this.#ctx.closing(this);
+  }
+
+  #closed(code: number, reason: string): void {
+    this.#closing();
+    this.#state = 'closed';
+    this.#ctx.closed(this, code, reason);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The HTTP API of HTTP-API.md: the server list, one server, joins, health.
+ *
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateway/gateway.js';
+import { GS_PATH } from '../gateway/gateway.js';
+import type { Logger } from '../logger.js';
+import type { Registry } from '../registry/registry.js';
+import { negotiateEncoding } from './encoding.js';
+import { sendError } from './errors.js';
+import { readJoinBody, sendJoinOutcome } from './join.js';
+import { sendJson } from './respond.js';
+import { Router } from './router.js';
+import { type ListSnapshot, ServerListCache } from './server-list.js';
+
+/** What the API serves from. */
+export interface ApiContext {
+  readonly registry: Registry;
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  /** True once shutdown began. */
+  isShuttingDown(): boolean;
+}
+
+/** True when an `If-None-Match` header matches `etag` (weak comparison). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
+  for (const part of header.split(',')) {
+    const candidate = part.trim();
+    if (candidate === '*' || candidate === bare || candidate === etag || candidate === `W/${bare}`) return true;
+  }
+  return false;
+}
+
+/** Builds the router of the public API. */
+export function createApi(ctx: ApiContext): Router {
+  const cache = new ServerListCache(ctx.registry);
+
+  const sendList = (req: IncomingMessage, res: ServerResponse, snapshot: ListSnapshot): void => {
+    const headers: Record<string, string | number> = {
+      etag: snapshot.etag,
+      'cache-control': 'no-cache',
+      vary: 'accept-encoding',
+    };
+    if (etagMatches(req.headers['if-none-match'], snapshot.etag)) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const encoding = negotiateEncoding(req.headers['accept-encoding']);
+    headers['content-type'] = 'application/json; charset=utf-8';
+    if (encoding !== 'identity') headers['content-encoding'] = encoding;
+    const send = (body: Buffer): void => {
+      headers['content-length'] = body.length;
+      res.writeHead(200, headers);
+      res.end(body);
+    };
+    const body = snapshot.encoded(encoding);
+    if (Buffer.isBuffer(body)) send(body);
+    else
+      body.then(send, (error: unknown) => {
+        ctx.logger.error({ err: error }, 'compressing the server list failed');
+        sendError(res, 'INTERNAL_ERROR');
+      });
+  };
+
+  return new Router(ctx.logger)
+    .on('GET', '/v2/client/servers', (req, res) => sendList(req, res, cache.current()))
+    .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
+      const server = ctx.registry.get(id);
+      if (server === undefined) {
+        sendError(res, 'SERVER_NOT_FOUND');
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(server.json),
+        'cache-control': 'no-cache',
+      });
+      res.end(server.json);
+    })
+    .on('POST', '/v2/client/join', async (req, res) => {
+      const body = await readJoinBody(req, res);
+      if (body === undefined) return;
+      sendJoinOutcome(res, await ctx.gateway.join(body.serverId, body));
+    })
+    .on('GET', '/healthz', (_req, res) => {
+      if (ctx.isShuttingDown()) sendJson(res, 503, { status: 'shutting_down' });
+      else sendJson(res, 200, { status: 'ok' });
+    })
+    .on('*', GS_PATH, (_req, res) => {
+      sendError(res, 'UPGRADE_REQUIRED', undefined, undefined, { upgrade: 'websocket' });
+    });
+}

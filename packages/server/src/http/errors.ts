@@ -1,0 +1,55 @@
+/**
+ * The one registry of the HTTP API's error codes: each stable code with its
+ * status and default message. Responses always have the shape
+ * `{"error":{"code":"SNAKE_CASE","msg":"..."}}`.
+ *
+ * @module
+ */
+
+import type { ServerResponse } from 'node:http';
+
+/** Every error code the HTTP API answers with. */
+export const ApiError = {
+  BAD_REQUEST: { status: 400, msg: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, msg: 'A valid bearer token is required' },
+  WRONG_PASSWORD: { status: 403, msg: 'Wrong or missing password' },
+  SERVER_NOT_FOUND: { status: 404, msg: 'No such listed server' },
+  NOT_FOUND: { status: 404, msg: 'No such resource' },
+  METHOD_NOT_ALLOWED: { status: 405, msg: 'Method not allowed' },
+  JOIN_REJECTED: { status: 409, msg: 'The game server refused the join' },
+  PAYLOAD_TOO_LARGE: { status: 413, msg: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, msg: 'The request body must be JSON' },
+  UPGRADE_REQUIRED: { status: 426, msg: 'This endpoint speaks WebSocket only' },
+  TOO_MANY_CONNECTIONS: { status: 429, msg: 'Too many connections from this address' },
+  INTERNAL_ERROR: { status: 500, msg: 'Internal error' },
+  GS_GONE: { status: 502, msg: 'The game server disconnected while the join was pending' },
+  CONNECTION_LIMIT: { status: 503, msg: 'The masterserver holds as many connections as it may' },
+  SHUTTING_DOWN: { status: 503, msg: 'The masterserver is shutting down' },
+  GS_TIMEOUT: { status: 504, msg: 'The game server did not answer in time' },
+} as const satisfies Record<string, { status: number; msg: string }>;
+
+/** One of the keys of {@link ApiError}. */
+export type ApiErrorCode = keyof typeof ApiError;
+
+/** The JSON body of an error response; `extra` fields go beside `error`. */
+export function errorBody(code: ApiErrorCode, msg?: string, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ error: { code, msg: msg ?? ApiError[code].msg }, ...extra });
+}
+
+/** Sends an error response. */
+export function sendError(
+  res: ServerResponse,
+  code: ApiErrorCode,
+  msg?: string,
+  extra?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): void {
+  const body = errorBody(code, msg, extra);
+  res.writeHead(ApiError[code].status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}

@@ -1,0 +1,94 @@
+/**
+ * A tiny router: exact paths and one-segment prefixes, per method. `HEAD` is
+ * served by the `GET` handler (node drops the body). Unknown paths get 404
+ * `NOT_FOUND`, known paths with another method 405 with `Allow`.
+ *
+ * @module
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
+import { sendError } from './errors.js';
+
+/** A route handler; `param` is the path segment after a prefix route's prefix (decoded), else `''`. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, param: string) => void | Promise<void>;
+
+type Methods = Map<string, Handler>;
+
+/** Routes requests by method and path. */
+export class Router {
+  readonly #exact = new Map<string, Methods>();
+  readonly #prefixes: Array<{ prefix: string; methods: Methods }> = [];
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Adds a handler for `method` (`*` for any) on exactly `path`. */
+  on(method: string, path: string, handler: Handler): this {
+    const methods = this.#exact.get(path) ?? new Map<string, Handler>();
+    this.#exact.set(path, methods);
+    methods.set(method, handler);
+    return this;
+  }
+
+  /** Adds a handler for `method` on `prefix` followed by one non-empty path segment. */
+  onPrefix(method: string, prefix: string, handler: Handler): this {
+    let entry = this.#prefixes.find((p) => p.prefix === prefix);
+    if (entry === undefined) {
+      entry = { prefix, methods: new Map() };
+      this.#prefixes.push(entry);
+    }
+    entry.methods.set(method, handler);
+    return this;
+  }
+
+  /** The `request` listener. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    let methods = this.#exact.get(path);
+    let param = '';
+    if (methods === undefined) {
+      for (const entry of this.#prefixes) {
+        if (!path.startsWith(entry.prefix)) continue;
+        const rest = path.slice(entry.prefix.length);
+        if (rest === '' || rest.includes('/')) continue;
+        try {
+          param = decodeURIComponent(rest);
+        } catch {
+          sendError(res, 'BAD_REQUEST', 'the path is not valid percent-encoding');
+          return;
+        }
+        methods = entry.methods;
+        break;
+      }
+    }
+    if (methods === undefined) {
+      sendError(res, 'NOT_FOUND');
+      return;
+    }
+    const method = req.method === 'HEAD' && !methods.has('HEAD') ? 'GET' : (req.method ?? 'GET');
+    const handler = methods.get(method) ?? methods.get('*');
+    if (handler === undefined) {
+      const allow = [...methods.keys()];
+      if (allow.includes('GET')) allow.push('HEAD');
+      sendError(res, 'METHOD_NOT_ALLOWED', undefined, undefined, { allow: allow.join(', ') });
+      return;
+    }
+    try {
+      const result = handler(req, res, param);
+      if (result !== undefined) result.catch((error: unknown) => this.#fail(res, error));
+    } catch (error) {
+      this.#fail(res, error);
+    }
+  };
+
+  #fail(res: ServerResponse, error: unknown): void {
+    this.#logger.error({ err: error }, 'request handler failed');
+    if (!res.headersSent) sendError(res, 'INTERNAL_ERROR');
+    else res.destroy();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The masterserver, embeddable: game servers register over WebSocket on
+ * `/v2/server/ws`; players list and join them over HTTP.
+ *
+ * @example
+ * ```ts
+ * import { MasterServer } from '@masterserver/server';
+ *
+ * const ms = new MasterServer({ regTokens: [process.env.REG_TOKEN ?? 'change-me'] });
+ * console.log('listening on', await ms.listen({ port: 8080 }));
+ * process.once('SIGTERM', () => ms.close());
+ * ```
+ *
+ * @module
+ */
+
+export { Gateway, GS_PATH } from './gateway/gateway.js';
+export type { JoinOutcome, JoinPlayer } from './gateway/gs-connection.js';
+export { ApiError, type ApiErrorCode } from './http/errors.js';
+export type { LogFn, Logger } from './logger.js';
+export { type ListenOptions, MasterServer, TOKEN_REFRESH_MS } from './masterserver.js';
+export {
+  defaultOptions,
+  type MasterServerOptions,
+  OptionError,
+  type RateLimit,
+  type ResolvedOptions,
+  resolveOptions,
+  silentLogger,
+} from './options.js';
+export { MemoryRegistry } from './registry/memory-registry.js';
+export {
+  type EvictReason,
+  type ListedServer,
+  type PutResult,
+  publicServerJson,
+  type Registry,
+  toListedServer,
+} from './registry/registry.js';
+export { RegistrationTokens } from './tokens/registration-tokens.js';
+export { SqliteTokenStore, TOKEN_DB_FILE } from './tokens/sqlite-token-store.js';
+export { generateToken, hashToken, type TokenRecord, type TokenStore } from './tokens/token-store.js';

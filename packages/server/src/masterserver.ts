@@ -1,0 +1,147 @@
+/**
+ * The masterserver: one object that owns the registry, the tokens, the
+ * gateway and the HTTP API, and serves them on its own port or on an HTTP
+ * server it is given.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Gateway } from './gateway/gateway.js';
+import { createApi } from './http/api.js';
+import { clientIp } from './http/client-ip.js';
+import { type MasterServerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { MemoryRegistry } from './registry/memory-registry.js';
+import type { Registry } from './registry/registry.js';
+import { RegistrationTokens } from './tokens/registration-tokens.js';
+
+/** How often the token store is checked for new and revoked tokens, in ms. */
+export const TOKEN_REFRESH_MS = 500;
+
+/** Where to listen. */
+export interface ListenOptions {
+  /** Default `0.0.0.0`. */
+  host?: string;
+  /** Default `8080`; `0` picks a free port. */
+  port?: number;
+}
+
+/**
+ * A masterserver instance.
+ *
+ * @example
+ * ```ts
+ * const ms = new MasterServer({ regTokens: ['secret'] });
+ * const url = await ms.listen({ port: 8080 });
+ * // ... later
+ * await ms.close();
+ * ```
+ */
+export class MasterServer {
+  /** The options with defaults filled in. */
+  readonly options: ResolvedOptions;
+  /** The server list's storage. */
+  readonly registry: Registry;
+  /** The valid registration tokens. */
+  readonly tokens: RegistrationTokens;
+  /** The game-server connections. */
+  readonly gateway: Gateway;
+  /** The `request` listener: the HTTP API. */
+  readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly #ownsRegistry: boolean;
+  #server: Server | undefined;
+  #ownsServer = false;
+  #started: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: MasterServerOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#ownsRegistry = this.options.registry === undefined;
+    this.registry = this.options.registry ?? new MemoryRegistry({ maxServers: this.options.maxServers });
+    this.tokens = new RegistrationTokens(this.options.regTokens, this.options.tokenStore, this.options.logger);
+    this.gateway = new Gateway(this.options, this.registry, this.tokens);
+    this.handleRequest = createApi({
+      registry: this.registry,
+      gateway: this.gateway,
+      logger: this.options.logger,
+      isShuttingDown: () => this.#closing !== undefined,
+    }).handle;
+  }
+
+  /** The `upgrade` listener: game-server WebSockets on `/v2/server/ws`, refusals elsewhere. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    this.gateway.handleUpgrade(req, socket, head, clientIp(req));
+  };
+
+  /** Loads the tokens; {@link listen} and {@link attach} call it. */
+  start(): Promise<void> {
+    this.#started ??= this.tokens.start(TOKEN_REFRESH_MS);
+    return this.#started;
+  }
+
+  /** Serves on an existing HTTP(S) server (its `request` and `upgrade` events). */
+  async attach(server: Server): Promise<void> {
+    await this.start();
+    server.on('request', this.handleRequest);
+    server.on('upgrade', this.handleUpgrade);
+    this.#server = server;
+  }
+
+  /** Creates an HTTP server, listens, and resolves the base URL (e.g. `http://127.0.0.1:8080`). */
+  async listen(options: ListenOptions = {}): Promise<string> {
+    const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 });
+    this.#ownsServer = true;
+    await this.attach(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.url;
+  }
+
+  /** The base URL the MS listens on (after {@link listen}). */
+  get url(): string {
+    const address = this.#server?.address();
+    if (address === null || address === undefined || typeof address === 'string') {
+      throw new Error('the masterserver is not listening');
+    }
+    const { address: host, port, family } = address as AddressInfo;
+    return `http://${family === 'IPv6' ? `[${host}]` : host}:${port}`;
+  }
+
+  /** True once {@link close} was called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Shuts down gracefully: refuses new connections, closes every game server
+   * with 1001, lets in-flight HTTP requests finish, then releases everything.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const server = this.#server;
+    const httpClosed =
+      server !== undefined && this.#ownsServer
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
+    if (server !== undefined && this.#ownsServer) server.closeIdleConnections();
+    await this.gateway.close();
+    if (server !== undefined && this.#ownsServer) server.closeIdleConnections();
+    await httpClosed;
+    if (server !== undefined) {
+      server.off('request', this.handleRequest);
+      server.off('upgrade', this.handleUpgrade);
+    }
+    await this.tokens.stop();
+    if (this.#ownsRegistry) await this.registry.close();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The masterserver's options: one interface, its defaults, and the one place
+ * that checks them. Only the CLI reads `process.argv` and the environment; an
+ * embedding program passes these directly.
+ *
+ * @module
+ */
+
+import type { Logger } from './logger.js';
+import type { Registry } from './registry/registry.js';
+import type { TokenStore } from './tokens/token-store.js';
+
+/** A limit of `count` events per `windowMs` milliseconds. */
+export interface RateLimit {
+  count: number;
+  windowMs: number;
+}
+
+/** Options of {@link MasterServer}. Every field is optional; see {@link defaultOptions}. */
+export interface MasterServerOptions {
+  /** Registration tokens accepted besides those of {@link tokenStore}. Default: none. */
+  regTokens?: readonly string[] | undefined;
+  /** Where registration tokens live (hashed). Default: none; only {@link regTokens} are accepted. */
+  tokenStore?: TokenStore | undefined;
+  /** Milliseconds between WebSocket Pings to each game server. Default `10000`. */
+  pingInterval?: number | undefined;
+  /** Milliseconds a game server has to answer a Ping before it is closed with 4008. Default `10000`. */
+  pongTimeout?: number | undefined;
+  /** Milliseconds a registration keeps a server listed; also how long a connection may stay unlisted. Default `30000`. */
+  registrationTtl?: number | undefined;
+  /** Milliseconds the MS waits for a game server's answer to a join request. Default `5000`. */
+  joinTimeout?: number | undefined;
+  /** Largest accepted WebSocket message, in bytes; larger ones close with 1009. Default `65536`. */
+  maxMessageSize?: number | undefined;
+  /** Registrations allowed per connection; `null` turns the limit off. Default `{ count: 10, windowMs: 10000 }`. */
+  registrationRate?: RateLimit | null | undefined;
+  /** Failed registrations per connection before it is closed with 1008. Default `{ count: 5, windowMs: 60000 }`. */
+  failedRegistrationLimit?: RateLimit | undefined;
+  /** Game-server connections allowed from one IP address (refused with 429); `0` is no limit. Default `64`. */
+  maxConnectionsPerIp?: number | undefined;
+  /** Game-server connections allowed in all (refused with 503); `0` is no limit. Default `10000`. */
+  maxConnections?: number | undefined;
+  /** Servers the list may hold (registration error 4 beyond); `0` is no limit. Default `100000`. */
+  maxServers?: number | undefined;
+  /** Milliseconds the MS waits for the peer's Close before it ends the TCP connection. Default `1000`. */
+  closeTimeout?: number | undefined;
+  /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
+  convReservation?: number | undefined;
+  /** Where the list of servers lives. Default: a new in-memory registry. */
+  registry?: Registry | undefined;
+  /** Where log lines go (pino-compatible). Default: nowhere. */
+  logger?: Logger | undefined;
+}
+
+/** {@link MasterServerOptions} with every default filled in. */
+export type ResolvedOptions = {
+  [K in Exclude<keyof MasterServerOptions, 'registry' | 'tokenStore' | 'logger'>]-?: Exclude<
+    MasterServerOptions[K],
+    undefined
+  >;
+} & Pick<MasterServerOptions, 'registry' | 'tokenStore'> & { logger: Logger };
+
+/** The defaults, as documented on each option. */
+export const defaultOptions = {
+  regTokens: [],
+  pingInterval: 10_000,
+  pongTimeout: 10_000,
+  registrationTtl: 30_000,
+  joinTimeout: 5_000,
+  maxMessageSize: 65_536,
+  registrationRate: { count: 10, windowMs: 10_000 },
+  failedRegistrationLimit: { count: 5, windowMs: 60_000 },
+  maxConnectionsPerIp: 64,
+  maxConnections: 10_000,
+  maxServers: 100_000,
+  closeTimeout: 1_000,
+  convReservation: 120_000,
+} as const satisfies Partial<MasterServerOptions>;
+
+/** An option has a value it cannot take. `option` names it as in {@link MasterServerOptions}. */
+export class OptionError extends Error {
+  readonly code = 'INVALID_OPTION';
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.name = 'OptionError';
+    this.option = option;
+  }
+}
+
+/** The largest delay a Node.js timer takes (about 24.8 days). */
+const MAX_TIMER = 2_147_483_647;
+
+function positiveMs(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER) {
+    throw new OptionError(name, `must be a whole number of milliseconds between 1 and ${MAX_TIMER}, got ${value}`);
+  }
+  return value;
+}
+
+function count(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new OptionError(name, `must be an integer ≥ ${min}, got ${value}`);
+  return value;
+}
+
+function rate(name: string, value: RateLimit): RateLimit {
+  count(`${name}.count`, value.count, 1);
+  positiveMs(`${name}.windowMs`, value.windowMs);
+  return value;
+}
+
+const noop = (): void => {};
+/** A logger that drops everything. */
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** Fills in defaults and checks every option once; throws {@link OptionError} naming the first bad one. */
+export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptions {
+  const d = defaultOptions;
+  const o = options;
+  const registrationRate = o.registrationRate === undefined ? d.registrationRate : o.registrationRate;
+  const resolved: ResolvedOptions = {
+    regTokens: [...(o.regTokens ?? d.regTokens)],
+    pingInterval: positiveMs('pingInterval', o.pingInterval ?? d.pingInterval),
+    pongTimeout: positiveMs('pongTimeout', o.pongTimeout ?? d.pongTimeout),
+    registrationTtl: positiveMs('registrationTtl', o.registrationTtl ?? d.registrationTtl),
+    joinTimeout: positiveMs('joinTimeout', o.joinTimeout ?? d.joinTimeout),
+    maxMessageSize: count('maxMessageSize', o.maxMessageSize ?? d.maxMessageSize, 1),
+    registrationRate: registrationRate === null ? null : rate('registrationRate', registrationRate),
+    failedRegistrationLimit: rate('failedRegistrationLimit', o.failedRegistrationLimit ?? d.failedRegistrationLimit),
+    maxConnectionsPerIp: count('maxConnectionsPerIp', o.maxConnectionsPerIp ?? d.maxConnectionsPerIp, 0),
+    maxConnections: count('maxConnections', o.maxConnections ?? d.maxConnections, 0),
+    maxServers: count('maxServers', o.maxServers ?? d.maxServers, 0),
+    closeTimeout: positiveMs('closeTimeout', o.closeTimeout ?? d.closeTimeout),
+    convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),
+    registry: o.registry,
+    tokenStore: o.tokenStore,
+    logger: o.logger ?? silentLogger,
+  };
+  for (const token of resolved.regTokens) {
+    if (typeof token !== 'string' || token.length === 0)
+      throw new OptionError('regTokens', 'tokens must be non-empty strings');
+  }
+  return resolved;
+}

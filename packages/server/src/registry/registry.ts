@@ -1,0 +1,92 @@
+/**
+ * The server list's storage interface. The gateway writes listings through it
+ * and the HTTP API reads them; neither knows where they live (memory here,
+ * Redis for several instances).
+ *
+ * @module
+ */
+
+import type { ServerInfo } from '@masterserver/protocol';
+
+/** A listed game server, as the registry keeps it. */
+export interface ListedServer {
+  /** Public id: opaque, chosen by the MS, stable for the life of the connection. */
+  readonly id: string;
+  readonly name: string;
+  readonly desc: string;
+  readonly map: string;
+  readonly playlist: string;
+  readonly curPlayers: number;
+  readonly maxPlayers: number;
+  readonly hasPassword: boolean;
+  readonly gameState: number;
+  /** The address players are sent to; never in the public list. */
+  readonly ip: string;
+  readonly port: number;
+  /** Id of the registration token it registered with. */
+  readonly tokenId: string;
+  /** The public JSON object of this server, serialized once. */
+  readonly json: string;
+}
+
+/** Why a registry removed a server on its own. */
+export type EvictReason = 'superseded';
+
+/** Answer to {@link Registry.put}. */
+export type PutResult = { ok: true } | { ok: false; reason: 'full' };
+
+/** Storage of the server list. */
+export interface Registry {
+  /**
+   * Lists `server`, or replaces its listing. A listed server on another id at
+   * the same `ip:port` is removed and reported to {@link onEvict} listeners
+   * with `superseded`. Resolves `full` when the list holds its maximum and
+   * `server.id` is not on it.
+   */
+  put(server: ListedServer): Promise<PutResult>;
+  /** Tells the registry a listing is still current (its registration was repeated unchanged). */
+  refresh(id: string): Promise<void>;
+  /** Delists a server; nothing happens if it is not listed. */
+  delete(id: string): Promise<void>;
+  /** A listed server, or `undefined`. */
+  get(id: string): ListedServer | undefined;
+  /** Every listed server, in no particular order. */
+  values(): IterableIterator<ListedServer>;
+  /** How many servers are listed. */
+  readonly size: number;
+  /** Grows whenever the list changes. */
+  readonly version: number;
+  /** Calls `listener` for servers the registry removed on its own. Returns a function that removes it. */
+  onEvict(listener: (id: string, reason: EvictReason) => void): () => void;
+  /** Releases the registry. */
+  close(): Promise<void>;
+}
+
+/** The public JSON object of a server: no password, no address. */
+export function publicServerJson(id: string, info: ServerInfo): string {
+  return (
+    `{"id":${JSON.stringify(id)},"name":${JSON.stringify(info.name)},"desc":${JSON.stringify(info.desc)},` +
+    `"map":${JSON.stringify(info.map)},"playlist":${JSON.stringify(info.playlist)},` +
+    `"curPlayers":${info.curPlayers},"maxPlayers":${info.maxPlayers},` +
+    `"hasPassword":${info.password !== undefined && info.password !== ''},"gameState":${info.gameState}}`
+  );
+}
+
+/** Builds the registry's record of a server from its registration. */
+export function toListedServer(id: string, info: ServerInfo, ip: string, tokenId: string): ListedServer {
+  return {
+    id,
+    name: info.name,
+    desc: info.desc,
+    map: info.map,
+    playlist: info.playlist,
+    curPlayers: info.curPlayers,
+    maxPlayers: info.maxPlayers,
+    hasPassword: info.password !== undefined && info.password !== '',
+    gameState: info.gameState,
+    ip,
+    port: info.port,
+    tokenId,
+    json: publicServerJson(id, info),
+  };
+}

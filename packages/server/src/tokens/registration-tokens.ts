@@ -1,0 +1,109 @@
+/**
+ * Checks registration tokens on the hot path, in constant time, against an
+ * in-memory mirror of the token store that is refreshed in the background.
+ *
+ * @module
+ */
+
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { hashToken, type TokenStore, tokenIdOf } from './token-store.js';
+
+/** Listener for tokens that stopped being valid. */
+export type RevokedListener = (tokenIds: readonly string[]) => void;
+
+/**
+ * The set of valid registration tokens: static ones (from flags) and those of
+ * a {@link TokenStore}. A token is never kept in clear, only its SHA-256.
+ */
+export class RegistrationTokens {
+  readonly #static: ReadonlyArray<{ id: string; hash: Buffer }>;
+  readonly #store: TokenStore | undefined;
+  readonly #logger: Logger;
+  #stored = new Map<string, Buffer>();
+  #marker: string | undefined;
+  #used = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> | undefined;
+  readonly #revokedListeners = new Set<RevokedListener>();
+
+  constructor(staticTokens: readonly string[], store: TokenStore | undefined, logger: Logger) {
+    this.#static = staticTokens.map((token, i) => ({ id: `static-${i + 1}`, hash: hashToken(token) }));
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  /** How many tokens are valid now. */
+  get size(): number {
+    return this.#static.length + this.#stored.size;
+  }
+
+  /** The id of the valid token `token`, or `undefined`. Compares hashes in constant time. */
+  verify(token: string): string | undefined {
+    const hash = hashToken(token);
+    const id = tokenIdOf(token);
+    if (id !== undefined) {
+      const stored = this.#stored.get(id);
+      if (stored !== undefined && timingSafeEqual(stored, hash)) {
+        this.#used.add(id);
+        return id;
+      }
+    }
+    let match: string | undefined;
+    for (const entry of this.#static) {
+      if (timingSafeEqual(entry.hash, hash) && match === undefined) match = entry.id;
+    }
+    return match;
+  }
+
+  /** Calls `listener` with the ids of tokens revoked in the store. Returns a function that removes it. */
+  onRevoked(listener: RevokedListener): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
+  }
+
+  /** Reloads the store's tokens if they changed, reports revoked ones and records use. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return;
+    if (this.#used.size > 0) {
+      const used = [...this.#used];
+      this.#used.clear();
+      await store.markUsed(used, Date.now());
+    }
+    const marker = await store.changeMarker();
+    if (marker === this.#marker) return;
+    const next = await store.activeHashes();
+    const revoked = [...this.#stored.keys()].filter((id) => !next.has(id));
+    this.#stored = next;
+    this.#marker = marker;
+    if (revoked.length > 0) {
+      this.#logger.info({ tokenIds: revoked }, 'registration tokens revoked');
+      for (const listener of this.#revokedListeners) listener(revoked);
+    }
+  }
+
+  /** Loads the store now, then refreshes every `intervalMs` until {@link stop}. */
+  async start(intervalMs: number): Promise<void> {
+    await this.refresh();
+    if (this.#store === undefined) return;
+    this.#timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.#logger.error({ err: error }, 'token store refresh failed'));
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the background refresh and records pending use. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.refresh();
+  }
+}

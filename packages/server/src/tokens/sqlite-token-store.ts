@@ -1,0 +1,103 @@
+/**
+ * The token store of a single masterserver: an SQLite file under the data
+ * directory, shared safely between `masterserver serve` and the `token`
+ * commands run beside it.
+ *
+ * @module
+ */
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { generateToken, generateTokenId, hashToken, type TokenRecord, type TokenStore } from './token-store.js';
+
+interface Row {
+  id: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The file name of the store inside the data directory. */
+export const TOKEN_DB_FILE = 'masterserver.db';
+
+/** A {@link TokenStore} in `<dataDir>/masterserver.db`. */
+export class SqliteTokenStore implements TokenStore {
+  readonly #db: Database.Database;
+  #localWrites = 0;
+
+  /** Opens (creating when needed) the store in `dataDir`. */
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.#db = new Database(join(dataDir, TOKEN_DB_FILE));
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS tokens (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      hash BLOB NOT NULL,
+      created_at INTEGER NOT NULL,
+      last_used_at INTEGER,
+      revoked_at INTEGER
+    )`);
+  }
+
+  async create(name: string): Promise<{ record: TokenRecord; token: string }> {
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)');
+    const createdAt = Date.now();
+    for (;;) {
+      const id = generateTokenId();
+      const token = generateToken(id);
+      if (insert.run(id, name, hashToken(token), createdAt).changes === 1) {
+        this.#localWrites++;
+        return { record: { id, name, createdAt, lastUsedAt: null, revoked: false }, token };
+      }
+    }
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT id, name, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id')
+      .all() as Row[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      revoked: row.revoked_at !== null,
+    }));
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const found = this.#db.prepare('SELECT revoked_at FROM tokens WHERE id = ?').get(id) as Row | undefined;
+    if (found === undefined) return false;
+    this.#db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(Date.now(), id);
+    this.#localWrites++;
+    return true;
+  }
+
+  async activeHashes(): Promise<Map<string, Buffer>> {
+    const rows = this.#db.prepare('SELECT id, hash FROM tokens WHERE revoked_at IS NULL').all() as Array<{
+      id: string;
+      hash: Buffer;
+    }>;
+    return new Map(rows.map((row) => [row.id, row.hash]));
+  }
+
+  async changeMarker(): Promise<string> {
+    // data_version moves when another connection commits; our own writes are counted here.
+    return `${this.#db.pragma('data_version', { simple: true })}:${this.#localWrites}`;
+  }
+
+  async markUsed(ids: readonly string[], at: number): Promise<void> {
+    const update = this.#db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
+    this.#db.transaction(() => {
+      for (const id of ids) update.run(at, id);
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Registration tokens at rest. A store keeps only a hash of each token; the
+ * token itself is shown once, when it is created.
+ *
+ * @module
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+
+/** What a store knows about a token (never the token). */
+export interface TokenRecord {
+  /** Short public id, used by `token revoke ID` and in logs. */
+  id: string;
+  /** The operator's label. */
+  name: string;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+  /** Last successful registration with it, ms since the epoch, or `null`. */
+  lastUsedAt: number | null;
+  /** Revoked tokens stay listed but are refused. */
+  revoked: boolean;
+}
+
+/**
+ * Storage of registration tokens. Methods may be asynchronous so that a
+ * networked store can implement them; the masterserver keeps a mirror of
+ * {@link TokenStore.activeHashes} in memory and never waits on the store while
+ * checking a registration.
+ */
+export interface TokenStore {
+  /** Creates a token; the returned `token` is the only time it exists in clear. */
+  create(name: string): Promise<{ record: TokenRecord; token: string }>;
+  /** Every token, oldest first. */
+  list(): Promise<TokenRecord[]>;
+  /** Revokes a token; resolves `false` when no token has that id. */
+  revoke(id: string): Promise<boolean>;
+  /** Hash of every token that is not revoked, by id. */
+  activeHashes(): Promise<Map<string, Buffer>>;
+  /** A value that changes whenever {@link activeHashes} may have changed, in this process or another. */
+  changeMarker(): Promise<string>;
+  /** Records that these tokens were used at `at`. */
+  markUsed(ids: readonly string[], at: number): Promise<void>;
+  /** Releases the store. */
+  close(): Promise<void>;
+}
+
+/** SHA-256 of a token: what stores keep and what registrations are compared by. */
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** A new token for `id`: `ID.SECRET`, the secret 256 bits from the CSPRNG, URL-safe. */
+export function generateToken(id: string): string {
+  return `${id}.${randomBytes(32).toString('base64url')}`;
+}
+
+/** A new token id: 8 hex digits. */
+export function generateTokenId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** The id part of a token made by {@link generateToken}, or `undefined`. */
+export function tokenIdOf(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  return dot > 0 ? token.slice(0, dot) : undefined;
+}

@@ -1,0 +1,46 @@
+import { fetchRaw, TestGameServer } from '@masterserver/testing';
+import { MasterServer, type MasterServerOptions } from '../src/index.js';
+
+/** The registration token every test MS accepts. */
+export const TOKEN = 'test-token';
+
+/** A running MS on a free port of 127.0.0.1, with helpers around it. */
+export interface TestMs {
+  ms: MasterServer;
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  /** `ws://127.0.0.1:PORT/v2/server/ws` */
+  wsUrl: string;
+  /** Connects a scripted game server (with {@link TOKEN}). */
+  connect(token?: string): Promise<TestGameServer>;
+  /** `GET /v2/client/servers`, parsed. */
+  list(): Promise<Array<Record<string, unknown>>>;
+  close(): Promise<void>;
+}
+
+/** Starts an MS with `options` (the registration rate limit off unless given). */
+export async function startMs(options: MasterServerOptions = {}): Promise<TestMs> {
+  const ms = new MasterServer({ regTokens: [TOKEN], registrationRate: null, ...options });
+  const url = await ms.listen({ host: '127.0.0.1', port: 0 });
+  const wsUrl = `${url.replace('http', 'ws')}/v2/server/ws`;
+  const opened: TestGameServer[] = [];
+  return {
+    ms,
+    url,
+    wsUrl,
+    async connect(token = TOKEN) {
+      const gs = await TestGameServer.connect(wsUrl, token);
+      opened.push(gs);
+      return gs;
+    },
+    async list() {
+      const res = await fetchRaw(`${url}/v2/client/servers`);
+      if (res.status !== 200) throw new Error(`list answered ${res.status}: ${res.text}`);
+      return res.json as Array<Record<string, unknown>>;
+    },
+    async close() {
+      for (const gs of opened) gs.socket.destroy();
+      await ms.close();
+    },
+  };
+}
