@@ -13,6 +13,7 @@ import {
   decodeAtMasterServer,
   encodeGeneralResponse,
   encodeJoinRequest,
+  type Int64,
   int64ToString,
   invalidInfoField,
   type JoinResponse,
@@ -25,6 +26,7 @@ import {
   type ServerInfo,
 } from '@masterserver/protocol';
 import type { Logger } from '../logger.js';
+import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ResolvedOptions } from '../options.js';
 import { type ListedServer, type Registry, toListedServer } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -114,7 +116,9 @@ export class GsConnection {
   /** Bumped whenever the TTL timer restarts, so that a stale expiry is recognized. */
   #ttlGeneration = 0;
   #queue: Promise<void> = Promise.resolve();
+  /** Tasks waiting on a promise; 0 means the next task runs at once. */
   #queued = 0;
+  #violated = false;
   readonly #rate: SlidingWindow | undefined;
   readonly #failures: SlidingWindow;
   readonly #pending = new Map<string, PendingJoin>();
@@ -202,10 +206,10 @@ export class GsConnection {
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
-    // Nothing that arrives after the connection started to close is acted on.
-    if (this.#state !== 'open') return;
+    // Nothing that arrives after a violation, or once the close started, is acted on.
+    if (this.#state !== 'open' || this.#violated) return;
     if (isBinary) {
-      this.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
+      this.#violation(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
       return;
     }
     let message: ReturnType<typeof decodeAtMasterServer>;
@@ -213,8 +217,7 @@ export class GsConnection {
       message = decodeAtMasterServer(data.toString(), this.#isAwaiting);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, code: error.closeCode }, error.message);
-      this.close(error.closeCode, error.reason);
+      this.#violation(error.closeCode, error.reason);
       return;
     }
     if (message === undefined) return;
@@ -228,21 +231,49 @@ export class GsConnection {
 
   readonly #isAwaiting = (id: string): boolean => this.#pending.has(id);
 
-  /** Runs registrations (and whatever else changes the listing) one at a time, in arrival order. */
-  #enqueue(task: () => Promise<void>): void {
+  /** Closes for a broken rule once the registrations that arrived before it are answered. */
+  #violation(code: number, reason: string): void {
+    this.#violated = true;
+    this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, code }, `closing: ${reason}`);
+    this.#enqueue(() => this.close(code, reason));
+  }
+
+  /**
+   * Runs what changes the listing (registrations, expiry, revocation) one at a
+   * time, in arrival order: at once while nothing waits, else after the tasks
+   * before it. Only a registry that answers with promises makes tasks wait.
+   */
+  #enqueue(task: () => MaybePromise<void>): void {
+    if (this.#queued === 0) {
+      let result: MaybePromise<void>;
+      try {
+        result = task();
+      } catch (error) {
+        this.#internalError(error);
+        return;
+      }
+      if (!isPromise(result)) return;
+      this.#track(result);
+      return;
+    }
+    this.#track(this.#queue.then(task));
+  }
+
+  #track(work: Promise<void>): void {
     if (++this.#queued === MAX_QUEUED) this.#socket.pause();
-    this.#queue = this.#queue
-      .then(task)
-      .catch((error: unknown) => {
-        this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'registration failed internally');
-        this.close(1011, 'internal error');
-      })
+    this.#queue = work
+      .catch((error: unknown) => this.#internalError(error))
       .finally(() => {
         if (this.#queued-- === MAX_QUEUED) this.#socket.resume();
       });
   }
 
-  async #register(request: RegistrationRequest): Promise<void> {
+  #internalError(error: unknown): void {
+    this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'registration failed internally');
+    this.close(1011, 'internal error');
+  }
+
+  #register(request: RegistrationRequest): MaybePromise<void> {
     if (this.#state !== 'open') return;
     const { id } = request.metadata;
     const { info } = request;
@@ -259,15 +290,12 @@ export class GsConnection {
     const password = info.password ?? '';
     const listed = this.#listed;
     if (listed !== undefined && password === this.#password && sameListing(listed, info, tokenId)) {
-      await registry.refresh(listed.id);
-    } else {
-      const serverId = this.#serverId ?? newServerId();
-      const server = toListedServer(serverId, info, this.ip, tokenId);
-      const result = await registry.put(server);
-      if (this.#state !== 'open') {
-        if (result.ok) await registry.delete(serverId);
-        return;
-      }
+      return andThen(registry.refresh(listed.id), () => this.#registered(id));
+    }
+    const serverId = this.#serverId ?? newServerId();
+    const server = toListedServer(serverId, info, this.ip, tokenId);
+    return andThen(registry.put(server), (result) => {
+      if (this.#state !== 'open') return result.ok ? registry.delete(serverId) : undefined;
       if (!result.ok) return this.#refuse(id, RegistrationError.LIST_FULL, now);
       this.#listed = server;
       if (password !== this.#password) {
@@ -278,30 +306,33 @@ export class GsConnection {
         this.#serverId = serverId;
         this.#ctx.identified(this);
       }
-    }
+      this.#registered(id);
+    });
+  }
+
+  #registered(id: Int64): void {
     if (this.#state !== 'open') return;
     this.#restartTtl();
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id));
   }
 
-  async #refuse(id: RegistrationRequest['metadata']['id'], type: RegistrationError, now: number, field?: string) {
-    const msg =
-      field === undefined ? registrationErrorMessage[type] : `${registrationErrorMessage[type]}: ${String(field)}`;
+  #refuse(id: Int64, type: RegistrationError, now: number, field?: string): MaybePromise<void> {
+    const msg = field === undefined ? registrationErrorMessage[type] : `${registrationErrorMessage[type]}: ${field}`;
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id, { type, msg }));
     this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, errorType: type }, `registration refused: ${msg}`);
     if (this.#failures.record(now)) {
       this.close(CloseCode.POLICY_VIOLATION, 'too many failed registrations');
       return;
     }
-    await this.#delist();
+    return this.#delist();
   }
 
-  async #delist(): Promise<void> {
+  #delist(): MaybePromise<void> {
     const listed = this.#listed;
     if (listed === undefined || this.#state !== 'open') return;
     this.#listed = undefined;
     this.#restartTtl();
-    await this.#ctx.registry.delete(listed.id);
+    return this.#ctx.registry.delete(listed.id);
   }
 
   #restartTtl(): void {
@@ -311,11 +342,11 @@ export class GsConnection {
 
   #ttlExpired(): void {
     const generation = this.#ttlGeneration;
-    this.#enqueue(async () => {
+    this.#enqueue(() => {
       // A registration queued before this expiry may have restarted the TTL meanwhile.
       if (generation !== this.#ttlGeneration || this.#state !== 'open') return;
-      if (this.#listed !== undefined) await this.#delist();
-      else this.close(CloseCode.POLICY_VIOLATION, 'registration required');
+      if (this.#listed !== undefined) return this.#delist();
+      this.close(CloseCode.POLICY_VIOLATION, 'registration required');
     });
   }
 
@@ -380,9 +411,12 @@ export class GsConnection {
     const listed = this.#listed;
     this.#listed = undefined;
     if (listed !== undefined) {
-      this.#ctx.registry
-        .delete(listed.id)
-        .catch((error: unknown) => this.#ctx.logger.error({ serverId: listed.id, err: error }, 'delisting failed'));
+      const deleted = this.#ctx.registry.delete(listed.id);
+      if (isPromise(deleted)) {
+        deleted.catch((error: unknown) =>
+          this.#ctx.logger.error({ serverId: listed.id, err: error }, 'delisting failed'),
+        );
+      }
     }
     this.#ctx.closing(this);
   }

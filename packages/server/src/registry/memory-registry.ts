@@ -27,7 +27,7 @@ export class MemoryRegistry implements Registry {
     return this.#version;
   }
 
-  async put(server: ListedServer): Promise<PutResult> {
+  put(server: ListedServer): PutResult {
     const previous = this.#servers.get(server.id);
     if (previous === undefined && this.#maxServers > 0 && this.#servers.size >= this.#maxServers) {
       return { ok: false, reason: 'full' };
@@ -45,9 +45,9 @@ export class MemoryRegistry implements Registry {
     return { ok: true };
   }
 
-  async refresh(_id: string): Promise<void> {}
+  refresh(_id: string): void {}
 
-  async delete(id: string): Promise<void> {
+  delete(id: string): void {
     this.#remove(id);
   }
 

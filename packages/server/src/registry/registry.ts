@@ -7,6 +7,7 @@
  */
 
 import type { ServerInfo } from '@masterserver/protocol';
+import type { MaybePromise } from '../maybe-async.js';
 
 /** A listed game server, as the registry keeps it. */
 export interface ListedServer {
@@ -35,7 +36,10 @@ export type EvictReason = 'superseded';
 /** Answer to {@link Registry.put}. */
 export type PutResult = { ok: true } | { ok: false; reason: 'full' };
 
-/** Storage of the server list. */
+/**
+ * Storage of the server list. Writes may answer synchronously (in memory) or
+ * with a promise (networked); callers handle both with `andThen`.
+ */
 export interface Registry {
   /**
    * Lists `server`, or replaces its listing. A listed server on another id at
@@ -43,11 +47,11 @@ export interface Registry {
    * with `superseded`. Resolves `full` when the list holds its maximum and
    * `server.id` is not on it.
    */
-  put(server: ListedServer): Promise<PutResult>;
+  put(server: ListedServer): MaybePromise<PutResult>;
   /** Tells the registry a listing is still current (its registration was repeated unchanged). */
-  refresh(id: string): Promise<void>;
+  refresh(id: string): MaybePromise<void>;
   /** Delists a server; nothing happens if it is not listed. */
-  delete(id: string): Promise<void>;
+  delete(id: string): MaybePromise<void>;
   /** A listed server, or `undefined`. */
   get(id: string): ListedServer | undefined;
   /** Every listed server, in no particular order. */
