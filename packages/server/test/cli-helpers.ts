@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `masterserver` executable of this package. */
+export const BIN = fileURLToPath(new URL('../../bin/masterserver.js', import.meta.url));
+
+/** A fresh temporary directory. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'masterserver-test-'));
+}
+
+/** Runs the CLI to completion. */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A `masterserver serve` process. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** The URL from the ready line. */
+  url: string;
+  wsUrl: string;
+  /** Everything printed to stdout so far. */
+  stdout(): string;
+  /** Sends `signal` and resolves the exit status. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `masterserver serve` with `args` and waits for its ready line. */
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line within 10 s; stdout: ${out} stderr: ${err}`));
+    }, 10_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const early = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before it was ready; stderr: ${err}`));
+    };
+    child.once('exit', early);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /"msg":"masterserver listening on (http[^"]+)"/.exec(out)?.[1];
+      if (url !== undefined) {
+        clearTimeout(timer);
+        child.off('exit', early);
+        resolve({
+          child,
+          url,
+          wsUrl: `${url.replace('http', 'ws')}/v2/server/ws`,
+          stdout: () => out,
+          stop(signal = 'SIGTERM') {
+            child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+  });
+}

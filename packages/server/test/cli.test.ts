@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { delay, fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
+import { runCli, startServe, tempDir } from './cli-helpers.js';
+
+const fast = ['--listen', '127.0.0.1:0', '--ping-interval', '500ms', '--pong-timeout', '500ms'];
+
+describe('masterserver serve – flags', () => {
+  for (const [args, env, named] of [
+    [['--ping-interval', '10x'], {}, '--ping-interval'],
+    [['--listen', 'localhost'], {}, '--listen'],
+    [['--listen', '127.0.0.1:99999'], {}, '--listen'],
+    [['--registration-rate', '10'], {}, '--registration-rate'],
+    [['--max-connections-per-ip', '-1'], {}, '--max-connections-per-ip'],
+    [['--max-servers', 'many'], {}, '--max-servers'],
+    [['--log-level', 'loud'], {}, '--log-level'],
+    [['--join-timeout', '0s'], {}, '--join-timeout'],
+    [['--player-auth', 'magic'], {}, '--player-auth'],
+    [['--no-such-flag'], {}, '--no-such-flag'],
+    [['--listen'], {}, '--listen'],
+    [[], { MS_REGISTRATION_TTL: 'soon' }, 'MS_REGISTRATION_TTL'],
+    [[], { MS_MAX_MESSAGE_SIZE: '0' }, 'MS_MAX_MESSAGE_SIZE'],
+  ] as const) {
+    it(`a bad value (${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')}) exits 2 with one line naming ${named}`, () => {
+      const result = runCli(['serve', ...args], { ...env, MS_DATA_DIR: tempDir() });
+      assert.equal(result.status, 2);
+      const lines = result.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.ok(lines[0]?.includes(named), lines[0]);
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  it('an unknown command exits 2', () => {
+    const result = runCli(['frobnicate']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown command "frobnicate"/);
+  });
+
+  it('--help lists every flag with its environment variable and exits 0', () => {
+    const result = runCli(['serve', '--help']);
+    assert.equal(result.status, 0);
+    for (const flag of [
+      '--listen',
+      '--reg-token',
+      '--data-dir',
+      '--ping-interval',
+      '--pong-timeout',
+      '--registration-ttl',
+      '--join-timeout',
+      '--max-message-size',
+      '--registration-rate',
+      '--max-connections-per-ip',
+      '--max-servers',
+      '--log-level',
+    ]) {
+      assert.ok(result.stdout.includes(flag), flag);
+    }
+    assert.ok(result.stdout.includes('MS_REG_TOKENS'));
+  });
+});
+
+describe('masterserver serve – running', () => {
+  it('logs one ready line with the URL, serves /healthz, and exits 0 on SIGTERM after closing game servers with 1001', async () => {
+    const dataDir = tempDir();
+    const ms = await startServe([...fast, '--reg-token', 'cli-token', '--data-dir', dataDir]);
+    try {
+      const ready = ms
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('listening on'));
+      assert.equal(ready.length, 1);
+      assert.equal((await fetchRaw(`${ms.url}/healthz`)).status, 200);
+      const gs = await TestGameServer.connect(ms.wsUrl, 'cli-token');
+      assert.equal((await gs.register({ name: 'cli' })).value.success, true);
+      const status = ms.stop('SIGTERM');
+      assert.equal((await gs.socket.closeFrame).code, 1001);
+      assert.equal(await status, 0);
+      assert.ok(!ms.stdout().includes('cli-token'), 'the token is never logged');
+    } finally {
+      ms.child.kill('SIGKILL');
+    }
+  });
+
+  it('SIGINT also shuts down gracefully with exit 0', async () => {
+    const ms = await startServe([...fast, '--reg-token', 't', '--data-dir', tempDir()]);
+    assert.equal(await ms.stop('SIGINT'), 0);
+  });
+
+  it('reads its configuration from the environment', async () => {
+    const ms = await startServe([], {
+      MS_LISTEN: '127.0.0.1:0',
+      MS_REG_TOKENS: 'env-a, env-b',
+      MS_DATA_DIR: tempDir(),
+      MS_MAX_SERVERS: '1',
+    });
+    try {
+      const a = await TestGameServer.connect(ms.wsUrl, 'env-a');
+      const b = await TestGameServer.connect(ms.wsUrl, 'env-b');
+      assert.equal((await a.register({ port: 1 })).value.success, true);
+      const full = await b.register({ port: 2 });
+      assert.equal((full.value.error as { type: number }).type, 4, 'MS_MAX_SERVERS=1 applies, env-b is a valid token');
+      a.socket.destroy();
+      b.socket.destroy();
+    } finally {
+      await ms.stop();
+    }
+  });
+
+  it('without any token it creates one, prints it once, and keeps it across restarts', async () => {
+    const dataDir = tempDir();
+    const first = await startServe(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+    let token: string;
+    try {
+      const printed = /Game servers register with:\n(\S+)\n/.exec(first.stdout());
+      assert.ok(printed, first.stdout());
+      token = printed[1] as string;
+      const gs = await TestGameServer.connect(first.wsUrl, token);
+      assert.equal((await gs.register()).value.success, true);
+      gs.socket.destroy();
+    } finally {
+      assert.equal(await first.stop(), 0);
+    }
+    const second = await startServe(['--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+    try {
+      assert.ok(!second.stdout().includes('register with'), 'no second token is created');
+      const gs = await TestGameServer.connect(second.wsUrl, token);
+      assert.equal((await gs.register()).value.success, true, 'the first token still works');
+      gs.socket.destroy();
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('masterserver token', () => {
+  it('create prints the token alone on the last line; list never shows it; --json for scripts', () => {
+    const dataDir = tempDir();
+    const created = runCli(['token', 'create', '--name', 'eu-west', '--data-dir', dataDir]);
+    assert.equal(created.status, 0, created.stderr);
+    const token = created.stdout.trimEnd().split('\n').at(-1) as string;
+    assert.match(token, /^[0-9a-f]{8}\.[A-Za-z0-9_-]{43}$/);
+    const json = runCli(['token', 'create', '--name', 'us-east', '--json', '--data-dir', dataDir]);
+    const second = JSON.parse(json.stdout) as { id: string; name: string; token: string };
+    assert.equal(second.name, 'us-east');
+    const list = runCli(['token', 'list', '--data-dir', dataDir]);
+    assert.equal(list.status, 0);
+    const lines = list.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2);
+    assert.ok(lines[0]?.startsWith(token.split('.')[0] as string));
+    assert.ok(lines[0]?.includes('eu-west'));
+    assert.ok(!list.stdout.includes(token) && !list.stdout.includes(second.token));
+    const listed = JSON.parse(runCli(['token', 'list', '--json', '--data-dir', dataDir]).stdout) as Array<
+      Record<string, unknown>
+    >;
+    assert.deepEqual(Object.keys(listed[0] ?? {}), ['id', 'name', 'createdAt', 'lastUsedAt', 'revoked']);
+    assert.equal(listed[1]?.revoked, false);
+  });
+
+  it('create without --name and revoke of an unknown id fail clearly', () => {
+    const dataDir = tempDir();
+    const noName = runCli(['token', 'create', '--data-dir', dataDir]);
+    assert.equal(noName.status, 2);
+    assert.match(noName.stderr, /--name/);
+    const unknown = runCli(['token', 'revoke', 'deadbeef', '--data-dir', dataDir]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /no token has the id "deadbeef"/);
+  });
+
+  it('a running MS accepts a token created beside it, and revoking it delists within 1 s', async () => {
+    const dataDir = tempDir();
+    const ms = await startServe([...fast, '--reg-token', 'static', '--data-dir', dataDir]);
+    try {
+      const { id, token } = JSON.parse(
+        runCli(['token', 'create', '--name', 'live', '--json', '--data-dir', dataDir]).stdout,
+      ) as {
+        id: string;
+        token: string;
+      };
+      const gs = await TestGameServer.connect(ms.wsUrl, token);
+      // A running MS sees a new token within 1 s (each failed try would count toward the 1008 limit).
+      await delay(1000);
+      assert.equal((await gs.register({ name: 'revoke-me' })).value.success, true);
+      assert.equal(runCli(['token', 'revoke', id, '--data-dir', dataDir]).status, 0);
+      const revokedAt = performance.now();
+      await waitFor(
+        'delisting after revocation',
+        async () => ((await fetchRaw(`${ms.url}/v2/client/servers`)).json as unknown[]).length === 0,
+        1500,
+      );
+      assert.ok(performance.now() - revokedAt < 1100, 'delisted within 1 s');
+      const answer = await gs.register({ name: 'revoke-me' });
+      assert.equal((answer.value.error as { type: number }).type, 1);
+      const list = JSON.parse(runCli(['token', 'list', '--json', '--data-dir', dataDir]).stdout) as Array<{
+        id: string;
+        revoked: boolean;
+        lastUsedAt: string | null;
+      }>;
+      const entry = list.find((t) => t.id === id);
+      assert.equal(entry?.revoked, true);
+      assert.notEqual(entry?.lastUsedAt, null, 'last use is recorded');
+      gs.socket.destroy();
+    } finally {
+      await ms.stop();
+    }
+  });
+});

@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { delay, fetchRaw, HandshakeError, RawWebSocket, TestGameServer, waitFor } from '@masterserver/testing';
+import { startMs, TOKEN } from './helpers.js';
+
+describe('registration TTL (PROTOCOL.md §4)', () => {
+  it('a server not re-registered within the TTL is delisted, stays connected, and relists under the same id', async () => {
+    const t = await startMs({ registrationTtl: 300 });
+    try {
+      const gs = await t.connect();
+      await gs.register({ name: 'ttl' });
+      const [first] = await t.list();
+      assert.equal(first?.name, 'ttl');
+      await waitFor('delisting after the TTL', async () => (await t.list()).length === 0, 1000);
+      assert.equal(gs.socket.isEnded, false, 'the connection stays open');
+      assert.equal((await gs.register({ name: 'ttl' })).value.success, true);
+      const [again] = await t.list();
+      assert.equal(again?.id, first?.id, 'relisted under the same id');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('re-registering within the TTL keeps the server listed', async () => {
+    const t = await startMs({ registrationTtl: 400 });
+    try {
+      const gs = await t.connect();
+      for (let i = 0; i < 5; i++) {
+        await gs.register({ name: 'kept' });
+        await delay(150);
+        assert.equal((await t.list()).length, 1, `still listed after ${(i + 1) * 150} ms`);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a connection that never registers is closed with 1008 after one TTL', async () => {
+    const t = await startMs({ registrationTtl: 300 });
+    try {
+      const ws = await RawWebSocket.connect(t.wsUrl);
+      const started = performance.now();
+      const close = await ws.closeFrame;
+      assert.equal(close.code, 1008);
+      assert.equal(close.reason, 'registration required');
+      assert.ok(performance.now() - started >= 250);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a connection delisted by the TTL and not coming back is closed with 1008 one TTL later', async () => {
+    const t = await startMs({ registrationTtl: 300 });
+    try {
+      const gs = await t.connect();
+      await gs.register();
+      await waitFor('delisting', async () => (await t.list()).length === 0, 1000);
+      const close = await gs.socket.closeFrame;
+      assert.equal(close.code, 1008);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('failed registrations do not keep an unlisted connection open', async () => {
+    const t = await startMs({ registrationTtl: 400 });
+    try {
+      const gs = await t.connect('wrong');
+      await gs.register();
+      await delay(200);
+      await gs.register();
+      assert.equal((await gs.socket.closeFrame).code, 1008);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('supersede (PROTOCOL.md §4)', () => {
+  it('a newer connection registering the same address delists and closes the older one with 4005', async () => {
+    const t = await startMs();
+    try {
+      const old = await t.connect();
+      await old.register({ name: 'old', port: 37020 });
+      const newer = await t.connect();
+      assert.equal((await newer.register({ name: 'new', port: 37020 })).value.success, true);
+      const close = await old.socket.closeFrame;
+      assert.equal(close.code, 4005);
+      assert.equal(close.reason, 'superseded');
+      const names = (await t.list()).map((s) => s.name);
+      assert.deepEqual(names, ['new']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('another port on the same IP is another server', async () => {
+    const t = await startMs();
+    try {
+      const a = await t.connect();
+      const b = await t.connect();
+      await a.register({ name: 'a', port: 37021 });
+      await b.register({ name: 'b', port: 37022 });
+      assert.equal((await t.list()).length, 2);
+      assert.equal(a.socket.isEnded, false);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('liveness (PROTOCOL.md §6)', () => {
+  it('the MS pings; a game server that answers stays connected', async () => {
+    const t = await startMs({ pingInterval: 100, pongTimeout: 100 });
+    try {
+      const gs = await t.connect();
+      await gs.register();
+      const frame = await gs.socket.nextFrame(1000);
+      assert.equal(frame.opcode, 9, 'a Ping');
+      await delay(400);
+      assert.equal(gs.socket.isEnded, false);
+      assert.equal((await t.list()).length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('no Pong: close 4008, delisted at once, TCP ended 1 s after the unanswered close', async () => {
+    const t = await startMs({ pingInterval: 100, pongTimeout: 150 });
+    try {
+      const gs = await TestGameServer.connect(t.wsUrl, TOKEN);
+      gs.socket.autoPong = false;
+      await gs.register({ name: 'silent' });
+      const close = await gs.socket.closeFrame;
+      const closedAt = performance.now();
+      assert.equal(close.code, 4008);
+      assert.equal(close.reason, 'pong timeout');
+      assert.equal((await t.list()).length, 0, 'delisted as soon as the close is sent');
+      const ended = await gs.socket.ended;
+      const after = ended.at - closedAt;
+      assert.ok(after >= 900 && after < 1500, `TCP ended ${after.toFixed(0)} ms after the close`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a Close from the game server delists at once, before the TCP connection ends', async () => {
+    const t = await startMs();
+    try {
+      const gs = await t.connect();
+      await gs.register({ name: 'leaving' });
+      gs.socket.close(1000, 'bye');
+      const reply = await gs.socket.closeFrame;
+      assert.equal(reply.code, 1000);
+      assert.equal(gs.socket.isEnded, false, 'TCP still open: the client has not ended its side');
+      assert.equal((await t.list()).length, 0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the game server ending TCP without a Close delists at once', async () => {
+    const t = await startMs();
+    try {
+      const gs = await t.connect();
+      await gs.register({ name: 'vanishing' });
+      gs.socket.destroy();
+      await waitFor('delisting', async () => (await t.list()).length === 0, 500);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('shutdown closes every game server with 1001 and refuses new ones', async () => {
+    const t = await startMs();
+    const a = await t.connect();
+    const b = await t.connect();
+    await a.register({ port: 1 });
+    await b.register({ port: 2 });
+    const closing = t.ms.close();
+    assert.equal((await a.socket.closeFrame).code, 1001);
+    assert.equal((await b.socket.closeFrame).code, 1001);
+    a.socket.destroy();
+    b.socket.destroy();
+    await closing;
+    await assert.rejects(RawWebSocket.connect(t.wsUrl));
+  });
+});
+
+describe('connection limits and the upgrade (PROTOCOL.md §1)', () => {
+  it('beyond the per-IP limit an upgrade is refused with 429 before any WebSocket opens', async () => {
+    const t = await startMs({ maxConnectionsPerIp: 2 });
+    try {
+      await t.connect();
+      await t.connect();
+      const refused = await RawWebSocket.connect(t.wsUrl).catch((error: unknown) => error);
+      assert.ok(refused instanceof HandshakeError);
+      assert.equal(refused.status, 429);
+      assert.equal((JSON.parse(refused.body) as { error: { code: string } }).error.code, 'TOO_MANY_CONNECTIONS');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a closed connection frees its place', async () => {
+    const t = await startMs({ maxConnectionsPerIp: 1 });
+    try {
+      const a = await t.connect();
+      await a.close();
+      await waitFor('a free place', () => t.ms.gateway.connectionCount === 0);
+      await t.connect();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('beyond the global limit an upgrade is refused with 503', async () => {
+    const t = await startMs({ maxConnections: 1 });
+    try {
+      await t.connect();
+      const refused = await RawWebSocket.connect(t.wsUrl).catch((error: unknown) => error);
+      assert.ok(refused instanceof HandshakeError);
+      assert.equal(refused.status, 503);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('an upgrade on another path is answered 404 before any WebSocket opens', async () => {
+    const t = await startMs();
+    try {
+      const refused = await RawWebSocket.connect(`${t.url.replace('http', 'ws')}/v2/server/other`).catch(
+        (error: unknown) => error,
+      );
+      assert.ok(refused instanceof HandshakeError);
+      assert.equal(refused.status, 404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a plain GET of /v2/server/ws is answered 426 Upgrade Required', async () => {
+    const t = await startMs();
+    try {
+      const res = await fetchRaw(`${t.url}/v2/server/ws`);
+      assert.equal(res.status, 426);
+      assert.equal(res.headers.upgrade, 'websocket');
+      assert.deepEqual(res.json, { error: { code: 'UPGRADE_REQUIRED', msg: 'This endpoint speaks WebSocket only' } });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the query string does not matter to the WebSocket path', async () => {
+    const t = await startMs();
+    try {
+      const ws = await RawWebSocket.connect(`${t.wsUrl}?v=2`);
+      ws.destroy();
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDuration, parseInteger, parseListen, parseRate, UsageError } from '../src/cli/values.js';
+import { SlidingWindow } from '../src/gateway/sliding-window.js';
+import { etagMatches } from '../src/http/api.js';
+import { negotiateEncoding } from '../src/http/encoding.js';
+import { compareServers, ServerListCache } from '../src/http/server-list.js';
+import { MemoryRegistry, OptionError, resolveOptions, toListedServer } from '../src/index.js';
+
+const info = (name: string, curPlayers: number, port = 1) => ({
+  name,
+  desc: '',
+  port,
+  map: 'm',
+  playlist: 'p',
+  curPlayers,
+  maxPlayers: 16,
+  gameState: 0,
+});
+
+describe('SlidingWindow', () => {
+  it('allows `limit` events in any window and refuses the next', () => {
+    const w = new SlidingWindow(3, 1000);
+    assert.equal(w.tryRecord(0), true);
+    assert.equal(w.tryRecord(10), true);
+    assert.equal(w.tryRecord(20), true);
+    assert.equal(w.tryRecord(999), false);
+    assert.equal(w.tryRecord(1000), true, 'the first event left the window');
+    assert.equal(w.tryRecord(1001), false);
+  });
+  it('record() tells when the window holds `limit` events', () => {
+    const w = new SlidingWindow(2, 100);
+    assert.equal(w.record(0), false);
+    assert.equal(w.record(50), true);
+    assert.equal(w.record(200), false);
+  });
+});
+
+describe('negotiateEncoding', () => {
+  const cases: Array<[string | undefined, string]> = [
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['gzip', 'gzip'],
+    ['br', 'br'],
+    ['gzip, br', 'br'],
+    ['gzip;q=1, br;q=0.5', 'gzip'],
+    ['br;q=0', 'identity'],
+    ['*;q=0.1', 'br'],
+    ['x-gzip', 'gzip'],
+    ['deflate', 'identity'],
+    ['GZIP', 'gzip'],
+    ['gzip;q=nonsense', 'identity'],
+  ];
+  for (const [header, expected] of cases) {
+    it(`${JSON.stringify(header)} → ${expected}`, () => assert.equal(negotiateEncoding(header), expected));
+  }
+});
+
+describe('etagMatches', () => {
+  it('compares weakly and understands lists and *', () => {
+    assert.equal(etagMatches('W/"a"', 'W/"a"'), true);
+    assert.equal(etagMatches('"a"', 'W/"a"'), true);
+    assert.equal(etagMatches('"x", W/"a"', 'W/"a"'), true);
+    assert.equal(etagMatches('*', 'W/"a"'), true);
+    assert.equal(etagMatches('W/"b"', 'W/"a"'), false);
+    assert.equal(etagMatches(undefined, 'W/"a"'), false);
+  });
+});
+
+describe('ServerListCache', () => {
+  it('rebuilds once per change and serves the same buffer in between', () => {
+    const registry = new MemoryRegistry();
+    const cache = new ServerListCache(registry, { maxStaleMs: 0 });
+    registry.put(toListedServer('a', info('a', 1), '1.1.1.1', 't'));
+    const first = cache.current();
+    assert.equal(cache.current(), first, 'no change: same snapshot');
+    registry.put(toListedServer('b', info('b', 5, 2), '1.1.1.1', 't'));
+    const second = cache.current();
+    assert.notEqual(second, first);
+    assert.deepEqual(
+      (JSON.parse(second.body.toString()) as Array<{ id: string }>).map((s) => s.id),
+      ['b', 'a'],
+    );
+    assert.notEqual(second.etag, first.etag);
+  });
+
+  it('under churn, serves the last snapshot for a while instead of rebuilding on every request', () => {
+    const registry = new MemoryRegistry();
+    for (let i = 0; i < 20_000; i++) registry.put(toListedServer(`s${i}`, info(`s${i}`, i % 16, i), '1.1.1.1', 't'));
+    const cache = new ServerListCache(registry, { maxStaleMs: 10_000 });
+    const first = cache.current();
+    registry.put(toListedServer('new', info('new', 1, 99999), '1.1.1.1', 't'));
+    assert.equal(cache.current(), first, 'a rebuild right after a build waits');
+  });
+
+  it('compresses each encoding once per snapshot', async () => {
+    const registry = new MemoryRegistry();
+    registry.put(toListedServer('a', info('a', 1), '1.1.1.1', 't'));
+    const snapshot = new ServerListCache(registry).current();
+    const gzip = snapshot.encoded('gzip');
+    assert.equal(snapshot.encoded('gzip'), gzip);
+    assert.equal(snapshot.encoded('identity'), snapshot.body);
+    assert.ok((await gzip).length > 0);
+  });
+
+  it('orders by players descending, then name, then id', () => {
+    const s = (id: string, name: string, players: number) => toListedServer(id, info(name, players), 'ip', 't');
+    const sorted = [s('3', 'b', 1), s('2', 'a', 1), s('1', 'a', 1), s('4', 'z', 9)].sort(compareServers);
+    assert.deepEqual(
+      sorted.map((x) => x.id),
+      ['4', '1', '2', '3'],
+    );
+  });
+});
+
+describe('MemoryRegistry', () => {
+  it('supersedes by address and reports it', () => {
+    const registry = new MemoryRegistry();
+    const evicted: string[] = [];
+    registry.onEvict((id) => evicted.push(id));
+    registry.put(toListedServer('old', info('x', 0, 5), '9.9.9.9', 't'));
+    registry.put(toListedServer('new', info('x', 0, 5), '9.9.9.9', 't'));
+    assert.deepEqual(evicted, ['old']);
+    assert.deepEqual(
+      [...registry.values()].map((s) => s.id),
+      ['new'],
+    );
+  });
+  it('moving a listing to another port frees the old address', () => {
+    const registry = new MemoryRegistry();
+    const evicted: string[] = [];
+    registry.onEvict((id) => evicted.push(id));
+    registry.put(toListedServer('a', info('a', 0, 5), '9.9.9.9', 't'));
+    registry.put(toListedServer('a', info('a', 0, 6), '9.9.9.9', 't'));
+    registry.put(toListedServer('b', info('b', 0, 5), '9.9.9.9', 't'));
+    assert.deepEqual(evicted, []);
+    assert.equal(registry.size, 2);
+  });
+  it('refuses a new server when full but refreshes a listed one', () => {
+    const registry = new MemoryRegistry({ maxServers: 1 });
+    assert.deepEqual(registry.put(toListedServer('a', info('a', 0, 1), 'ip', 't')), { ok: true });
+    assert.deepEqual(registry.put(toListedServer('b', info('b', 0, 2), 'ip', 't')), { ok: false, reason: 'full' });
+    assert.deepEqual(registry.put(toListedServer('a', info('a', 3, 1), 'ip', 't')), { ok: true });
+  });
+});
+
+describe('options', () => {
+  it('fills in the documented defaults', () => {
+    const o = resolveOptions();
+    assert.equal(o.pingInterval, 10_000);
+    assert.equal(o.pongTimeout, 10_000);
+    assert.equal(o.registrationTtl, 30_000);
+    assert.equal(o.joinTimeout, 5_000);
+    assert.equal(o.maxMessageSize, 65_536);
+    assert.deepEqual(o.registrationRate, { count: 10, windowMs: 10_000 });
+    assert.equal(o.maxConnectionsPerIp, 64);
+    assert.equal(o.maxServers, 100_000);
+  });
+  it('names the bad option', () => {
+    assert.throws(
+      () => resolveOptions({ pingInterval: 0 }),
+      (e: unknown) => e instanceof OptionError && e.option === 'pingInterval',
+    );
+    assert.throws(() => resolveOptions({ registrationRate: { count: 0, windowMs: 1 } }), /registrationRate\.count/);
+    assert.throws(() => resolveOptions({ regTokens: [''] }), /regTokens/);
+  });
+});
+
+describe('command-line values', () => {
+  it('durations', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('10s'), 10_000);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('2m'), 120_000);
+    for (const bad of ['10', 's', '-1s', '0ms', '1h', '1e3ms', ' '])
+      assert.throws(() => parseDuration(bad), UsageError, bad);
+  });
+  it('listen addresses', () => {
+    assert.deepEqual(parseListen('0.0.0.0:8080'), { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
+    assert.deepEqual(parseListen(':9000'), { host: '0.0.0.0', port: 9000 });
+    for (const bad of ['8080', 'host:', 'host:65536', 'host:80a'])
+      assert.throws(() => parseListen(bad), UsageError, bad);
+  });
+  it('rates and integers', () => {
+    assert.deepEqual(parseRate('10/10s'), { count: 10, windowMs: 10_000 });
+    assert.equal(parseRate('off'), null);
+    assert.throws(() => parseRate('0/10s'), UsageError);
+    assert.equal(parseInteger('0', 0), 0);
+    assert.throws(() => parseInteger('1.5', 0), UsageError);
+  });
+});
