@@ -18,7 +18,6 @@ export const ApiError = {
   METHOD_NOT_ALLOWED: { status: 405, msg: 'Method not allowed' },
   JOIN_REJECTED: { status: 409, msg: 'The game server refused the join' },
   PAYLOAD_TOO_LARGE: { status: 413, msg: 'The request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, msg: 'The request body must be JSON' },
   UPGRADE_REQUIRED: { status: 426, msg: 'This endpoint speaks WebSocket only' },
   TOO_MANY_CONNECTIONS: { status: 429, msg: 'Too many connections from this address' },
   INTERNAL_ERROR: { status: 500, msg: 'Internal error' },
