@@ -337,3 +337,54 @@ describe('encoders – exact bytes', () => {
     assert.throws(() => encodeGeneralResponse(MessageType.JOIN_RESPONSE, 1, { type: 1.5, msg: 'x' }), RangeError);
   });
 });
+
+describe('decode – fuzzed', () => {
+  it('any mutation of a valid message decodes or throws a ProtocolError, nothing else (20,000 cases)', () => {
+    let seed = 12345;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const bases = [
+      registration('9223372036854775807', ',"password":"pw"'),
+      '{"metadata":{"type":-2,"id":7},"success":false,"error":{"type":1,"msg":"no"}}',
+      '{"metadata":{"type":2,"id":1},"sessionToken":"s","username":"u","clantag":"c","conv":5}',
+    ];
+    const pieces = [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '\\',
+      '-',
+      '.',
+      'e',
+      '0',
+      '9',
+      ' ',
+      'null',
+      'true',
+      '1e999',
+      '-0',
+    ];
+    for (let n = 0; n < 20_000; n++) {
+      let text = bases[n % bases.length] as string;
+      for (let k = 0; k < 1 + Math.floor(random() * 3); k++) {
+        const at = Math.floor(random() * text.length);
+        const r = random();
+        if (r < 0.4) text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 5));
+        else text = text.slice(0, at) + (pieces[Math.floor(random() * pieces.length)] as string) + text.slice(at);
+      }
+      for (const decode of [decodeAtMasterServer, decodeAtGameServer]) {
+        try {
+          decode(text, () => random() < 0.5);
+        } catch (error) {
+          assert.ok(error instanceof ProtocolError, `${String(error)} for ${JSON.stringify(text)}`);
+        }
+      }
+    }
+  });
+});

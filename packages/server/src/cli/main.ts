@@ -7,6 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { flagsHelp } from './flags.js';
+import { gsSim, gsSimFlags, parseGsSimConfig } from './gs-sim.js';
 import { parseServeConfig, serve, serveFlags } from './serve.js';
 import { token, tokenFlags } from './token.js';
 import { UsageError } from './values.js';
@@ -18,6 +19,7 @@ Commands:
   token create --name NAME       create a registration token (printed once)
   token list                     list tokens (never the tokens themselves)
   token revoke ID                revoke a token; a running masterserver applies it within 1 s
+  gs-sim --reg-token TOKEN       simulated game servers (one or thousands) against a masterserver
 
 Run "masterserver <command> --help" for its flags.`;
 
@@ -49,6 +51,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         }
         return status;
       }
+      case 'gs-sim': {
+        const options = parseGsSimConfig(rest, env);
+        if (options === 'help') {
+          console.log(`Usage: masterserver gs-sim [flags]\n\n${flagsHelp(gsSimFlags)}`);
+          return 0;
+        }
+        return await gsSim(options);
+      }
       case '--version':
       case '-v':
         console.log(version());
@@ -60,7 +70,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}" (serve, token)`);
+        throw new UsageError(`unknown command "${command}" (serve, token, gs-sim)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

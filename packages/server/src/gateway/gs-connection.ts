@@ -216,8 +216,8 @@ export class GsConnection {
     try {
       message = decodeAtMasterServer(data.toString(), this.#isAwaiting);
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.#violation(error.closeCode, error.reason);
+      if (error instanceof ProtocolError) this.#violation(error.closeCode, error.reason);
+      else this.#internalError(error);
       return;
     }
     if (message === undefined) return;
@@ -269,7 +269,7 @@ export class GsConnection {
   }
 
   #internalError(error: unknown): void {
-    this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'registration failed internally');
+    this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'internal error on a connection');
     this.close(1011, 'internal error');
   }
 

@@ -1,0 +1,198 @@
+/**
+ * `masterserver gs-sim`: simulated game servers (one or thousands) against an
+ * MS, for demos and load. The simulation itself is the SDK's
+ * {@link Simulation}; this is the command line around it: flags, progress
+ * output, and signals.
+ *
+ * @module
+ */
+
+import { InfoLimits } from '@masterserver/protocol';
+import { OptionError, Simulation, type SimulationCounts, type SimulationOptions } from '@masterserver/sdk';
+import { GS_PATH } from '../gateway/gateway.js';
+import { type FlagSpecs, flagValue, readFlags } from './flags.js';
+import { parseDuration, parseInteger, UsageError } from './values.js';
+
+/** The flags of `gs-sim` (HTTP-API.md, "Flags of gs-sim"). */
+export const gsSimFlags: FlagSpecs = {
+  ms: {
+    type: 'string',
+    default: `ws://127.0.0.1:8080${GS_PATH}`,
+    value: 'URL',
+    help: `the MS WebSocket URL (wss:// for TLS; a URL without a path gets ${GS_PATH})`,
+  },
+  'reg-token': { type: 'string', env: 'MS_REG_TOKEN', value: 'TOKEN', help: 'the registration token (required)' },
+  count: { type: 'string', default: '1', value: 'N', help: 'how many simulated game servers, each its own connection' },
+  name: { type: 'string', default: 'sim', value: 'PREFIX', help: 'server names are PREFIX-1, PREFIX-2, ...' },
+  port: { type: 'string', default: '37015', value: 'BASE', help: 'game ports are BASE, BASE+1, ...' },
+  'max-players': {
+    type: 'string',
+    default: '16',
+    value: 'N',
+    help: 'maxPlayers; curPlayers counts accepted joins',
+  },
+  'register-interval': {
+    type: 'string',
+    default: '10s',
+    value: 'DUR',
+    help: 'how often each server re-registers',
+  },
+  'reject-joins': { type: 'boolean', help: 'answer every join with success:false' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+/** Largest `--count`. */
+export const MAX_SIM_COUNT = 100_000;
+
+function parseMsUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`"${text}" is not a URL (like ws://127.0.0.1:8080${GS_PATH})`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new UsageError(`"${text}" must start with ws:// or wss://`);
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = GS_PATH;
+  return url.href;
+}
+
+/** Parses and checks the flags and environment of `gs-sim`. */
+export function parseGsSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv): SimulationOptions | 'help' {
+  const raw = readFlags(argv, gsSimFlags, env);
+  if (raw.values.has('help')) return 'help';
+  const get = <T>(name: string, parse: (text: string) => T): T => {
+    const value = flagValue(raw, name, parse);
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    return value;
+  };
+  const regToken = raw.values.get('reg-token')?.[0];
+  if (regToken === undefined || regToken === '') throw new UsageError('--reg-token (or MS_REG_TOKEN) is required');
+  const count = get('count', (text) => {
+    const n = parseInteger(text, 1);
+    if (n > MAX_SIM_COUNT) throw new UsageError(`"${text}" is more than ${MAX_SIM_COUNT}`);
+    return n;
+  });
+  const namePrefix = get('name', (text) => {
+    if (text === '') throw new UsageError('the prefix cannot be empty');
+    const longest = `${text}-${count}`;
+    if ([...longest].length > InfoLimits.NAME_MAX) {
+      throw new UsageError(`"${longest}" would be longer than ${InfoLimits.NAME_MAX} characters`);
+    }
+    return text;
+  });
+  const basePort = get('port', (text) => {
+    const port = parseInteger(text, 1);
+    if (port + count - 1 > 65535) {
+      throw new UsageError(`"${text}" + ${count} servers goes past port 65535`);
+    }
+    return port;
+  });
+  const maxPlayers = get('max-players', (text) => {
+    const n = parseInteger(text, 0);
+    if (n > 2147483647) throw new UsageError(`"${text}" is more than 2147483647`);
+    return n;
+  });
+  return {
+    url: get('ms', parseMsUrl),
+    regToken,
+    count,
+    namePrefix,
+    basePort,
+    maxPlayers,
+    registerInterval: get('register-interval', parseDuration),
+    rejectJoins: raw.values.has('reject-joins'),
+  };
+}
+
+/** Where `gs-sim` writes; injectable for tests. */
+export interface GsSimOutput {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+/** How often the progress line is redrawn on a terminal, ms. */
+export const PROGRESS_INTERVAL = 2_000;
+/** Distinct refusals and disconnect reasons printed, at most (thousands of servers often fail alike). */
+const MAX_DISTINCT_PROBLEMS = 20;
+
+function progress(c: SimulationCounts): string {
+  return (
+    `gs-sim: ${c.connected}/${c.servers} connected, ${c.registered} registered, ${c.failed} failed, ` +
+    `${c.connecting} connecting; joins ${c.joinsAccepted} accepted, ${c.joinsRejected} rejected`
+  );
+}
+
+/** Runs the simulation until SIGINT/SIGTERM; resolves the exit status (0 after a clean stop). */
+export async function gsSim(options: SimulationOptions, out: GsSimOutput = process): Promise<number> {
+  let sim: Simulation;
+  try {
+    sim = new Simulation(options);
+  } catch (error) {
+    if (error instanceof OptionError) throw new UsageError(error.message);
+    throw error;
+  }
+  const startedAt = Date.now();
+  const tty = out.stdout.isTTY === true;
+  const interval = options.registerInterval ?? 10_000;
+  if (interval < 1_000) {
+    out.stderr.write(
+      `gs-sim: note: every ${interval} ms is more than 10 registrations in 10 s, which an MS refuses (error 3) ` +
+        'unless it runs with a higher --registration-rate or "off"\n',
+    );
+  }
+  let stopping = false;
+  const problems = new Set<string>();
+  const problem = (key: string, line: string): void => {
+    if (stopping || problems.has(key) || problems.size >= MAX_DISTINCT_PROBLEMS) return;
+    problems.add(key);
+    out.stderr.write(`${tty ? '\r\x1b[K' : ''}gs-sim: ${line}\n`);
+  };
+  sim.on('registrationFailed', ({ name, error }) =>
+    problem(`refused ${error.type} ${error.msg}`, `${name}: registration refused: ${error.msg} (error ${error.type})`),
+  );
+  sim.on('disconnected', ({ name, info }) => {
+    const why = info.reason === '' ? String(info.code) : `${info.code} ${info.reason}`;
+    problem(`closed ${info.code} ${info.reason}`, `${name}: disconnected (${why}), reconnecting`);
+  });
+  sim.on('allRegistered', ({ ms }) => {
+    if (!tty) out.stdout.write(`gs-sim: all ${options.count ?? 1} servers registered in ${(ms / 1000).toFixed(1)} s\n`);
+  });
+  const ticker = tty
+    ? setInterval(() => out.stdout.write(`\r\x1b[K${progress(sim.counts())}`), PROGRESS_INTERVAL)
+    : undefined;
+  sim.start();
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        out.stderr.write(`gs-sim: second ${signal}: exiting at once\n`);
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      clearInterval(ticker);
+      const atStop = sim.counts();
+      sim.close().then(
+        () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+          out.stdout.write(
+            `${tty ? '\r\x1b[K' : ''}gs-sim: stopped on ${signal} after ${seconds} s: ${atStop.servers} servers, ` +
+              `${atStop.registered} registered at the end; joins ${atStop.joinsAccepted} accepted, ` +
+              `${atStop.joinsRejected} rejected; ${atStop.disconnects} disconnects\n`,
+          );
+          resolve(0);
+        },
+        (error: unknown) => {
+          out.stderr.write(`gs-sim: closing failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
