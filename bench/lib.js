@@ -34,7 +34,9 @@ const rows = [];
 export function report(name, baselineName, base, cand, unit = 'ops/s') {
   rows.push({ name, baselineName, base, cand, ratio: cand / base, unit });
   const f = (n) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
-  console.log(`${name.padEnd(44)} ${f(cand).padStart(12)} ${unit}  vs ${baselineName} ${f(base)}  → ×${(cand / base).toFixed(2)}`);
+  console.log(
+    `${name.padEnd(44)} ${f(cand).padStart(12)} ${unit}  vs ${baselineName} ${f(base)}  → ×${(cand / base).toFixed(2)}`,
+  );
 }
 
 /** All rows recorded so far. */

@@ -2,8 +2,8 @@
 // pre-serialized (and pre-compressed) list against a plain node:http server that
 // serializes (and compresses) the same list on every request.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createServer } from 'node:http';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { MasterServer, toListedServer } from '@masterserver/server';
 import { report } from './lib.js';

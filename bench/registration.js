@@ -2,8 +2,8 @@
 // validation, token check, listing) against a bare ws server on the same options
 // that JSON.parses each message and answers a fixed success.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { createServer } from 'node:http';
+import { promisify } from 'node:util';
 import { MasterServer } from '@masterserver/server';
 import { WebSocketServer } from 'ws';
 import { report } from './lib.js';

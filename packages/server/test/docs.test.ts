@@ -15,7 +15,10 @@ function table(markdown: string, heading: string): string[][] {
   for (const line of markdown.slice(start).split('\n')) {
     if (line.startsWith('|')) {
       inTable = true;
-      const cells = line.split('|').slice(1, -1).map((c) => c.trim().replaceAll('`', ''));
+      const cells = line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replaceAll('`', ''));
       if (!cells.every((c) => /^-+$/.test(c))) rows.push(cells);
     } else if (inTable) break;
   }
