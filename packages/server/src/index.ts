@@ -14,11 +14,19 @@
  * @module
  */
 
+export {
+  type AuthResult,
+  JwtPlayerAuth,
+  type PlayerAuthenticator,
+  type PlayerIdentity,
+} from './auth/player-auth.js';
 export { Gateway, GS_PATH } from './gateway/gateway.js';
 export type { JoinOutcome, JoinPlayer } from './gateway/gs-connection.js';
+export { ClientAddresses, normalizeIp, parseCidr } from './http/client-ip.js';
 export { ApiError, type ApiErrorCode } from './http/errors.js';
 export type { LogFn, Logger } from './logger.js';
 export { type ListenOptions, MasterServer, TOKEN_REFRESH_MS } from './masterserver.js';
+export { type JoinMetricOutcome, type MetricsSources, type RegistrationOutcome, ServerMetrics } from './metrics.js';
 export {
   defaultOptions,
   type MasterServerOptions,
@@ -27,6 +35,7 @@ export {
   type ResolvedOptions,
   resolveOptions,
   silentLogger,
+  type TlsFiles,
 } from './options.js';
 export { MemoryRegistry } from './registry/memory-registry.js';
 export {

@@ -7,11 +7,13 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Gateway } from './gateway/gateway.js';
 import { createApi } from './http/api.js';
-import { clientIp } from './http/client-ip.js';
-import { type MasterServerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { ClientAddresses } from './http/client-ip.js';
+import { ServerMetrics } from './metrics.js';
+import { type MasterServerOptions, type ResolvedOptions, resolveOptions, type TlsFiles } from './options.js';
 import { MemoryRegistry } from './registry/memory-registry.js';
 import type { Registry } from './registry/registry.js';
 import { RegistrationTokens } from './tokens/registration-tokens.js';
@@ -47,10 +49,13 @@ export class MasterServer {
   readonly tokens: RegistrationTokens;
   /** The game-server connections. */
   readonly gateway: Gateway;
+  /** The Prometheus metrics of this instance. */
+  readonly metrics: ServerMetrics;
   /** The `request` listener: the HTTP API. */
   readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly #ownsRegistry: boolean;
-  #server: Server | undefined;
+  readonly #addresses: ClientAddresses;
+  #server: Server | TlsServer | undefined;
   #ownsServer = false;
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -60,18 +65,31 @@ export class MasterServer {
     this.#ownsRegistry = this.options.registry === undefined;
     this.registry = this.options.registry ?? new MemoryRegistry({ maxServers: this.options.maxServers });
     this.tokens = new RegistrationTokens(this.options.regTokens, this.options.tokenStore, this.options.logger);
-    this.gateway = new Gateway(this.options, this.registry, this.tokens);
+    this.#addresses = new ClientAddresses(this.options.trustProxy);
+    const registry = this.registry;
+    this.metrics = new ServerMetrics({
+      connections: () => this.gateway.connectionCount,
+      listedServers: () => registry.size,
+      players: () => {
+        let players = 0;
+        for (const server of registry.values()) players += server.curPlayers;
+        return players;
+      },
+    });
+    this.gateway = new Gateway(this.options, this.registry, this.tokens, this.metrics);
     this.handleRequest = createApi({
       registry: this.registry,
       gateway: this.gateway,
       logger: this.options.logger,
+      metrics: this.metrics,
+      playerAuth: this.options.playerAuth,
       isShuttingDown: () => this.#closing !== undefined,
     }).handle;
   }
 
   /** The `upgrade` listener: game-server WebSockets on `/v2/server/ws`, refusals elsewhere. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
-    this.gateway.handleUpgrade(req, socket, head, clientIp(req));
+    this.gateway.handleUpgrade(req, socket, head, this.#addresses.resolve(req));
   };
 
   /** Loads the tokens; {@link listen} and {@link attach} call it. */
@@ -81,16 +99,24 @@ export class MasterServer {
   }
 
   /** Serves on an existing HTTP(S) server (its `request` and `upgrade` events). */
-  async attach(server: Server): Promise<void> {
+  async attach(server: Server | TlsServer): Promise<void> {
     await this.start();
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     this.#server = server;
   }
 
-  /** Creates an HTTP server, listens, and resolves the base URL (e.g. `http://127.0.0.1:8080`). */
+  /**
+   * Creates an HTTP server (HTTPS with the `tls` option), listens, and resolves
+   * the base URL (e.g. `http://127.0.0.1:8080`).
+   */
   async listen(options: ListenOptions = {}): Promise<string> {
-    const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 });
+    const timeouts = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
+    const { tls } = this.options;
+    const server =
+      tls === undefined
+        ? createServer(timeouts)
+        : createTlsServer({ ...timeouts, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
     this.#ownsServer = true;
     await this.attach(server);
     await new Promise<void>((resolve, reject) => {
@@ -103,6 +129,17 @@ export class MasterServer {
     return this.url;
   }
 
+  /**
+   * Replaces the TLS certificate and key of the server made by {@link listen}.
+   * Open connections keep theirs; new handshakes use the new ones. Throws if the
+   * pair is not valid, keeping the old one.
+   */
+  reloadTls(tls: TlsFiles): void {
+    const server = this.#server;
+    if (server === undefined || !('setSecureContext' in server)) throw new Error('the masterserver does not serve TLS');
+    server.setSecureContext({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
+  }
+
   /** The base URL the MS listens on (after {@link listen}). */
   get url(): string {
     const address = this.#server?.address();
@@ -110,7 +147,8 @@ export class MasterServer {
       throw new Error('the masterserver is not listening');
     }
     const { address: host, port, family } = address as AddressInfo;
-    return `http://${family === 'IPv6' ? `[${host}]` : host}:${port}`;
+    const scheme = this.#server !== undefined && 'setSecureContext' in this.#server ? 'https' : 'http';
+    return `${scheme}://${family === 'IPv6' ? `[${host}]` : host}:${port}`;
   }
 
   /** True once {@link close} was called. */

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { PlayerAuthenticator } from './auth/player-auth.js';
+import { parseCidr } from './http/client-ip.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry/registry.js';
 import type { TokenStore } from './tokens/token-store.js';
@@ -46,23 +48,36 @@ export interface MasterServerOptions {
   closeTimeout?: number | undefined;
   /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
   convReservation?: number | undefined;
+  /** Proxies (CIDR ranges or addresses) whose `X-Forwarded-For` names the client. Default: none. */
+  trustProxy?: readonly string[] | undefined;
+  /** How joining players are identified. Default: none (the join body names them). */
+  playerAuth?: PlayerAuthenticator | undefined;
+  /** Certificate and key (PEM): the port speaks HTTPS/WSS (TLS ≥ 1.2). Default: none (plain HTTP). */
+  tls?: TlsFiles | undefined;
   /** Where the list of servers lives. Default: a new in-memory registry. */
   registry?: Registry | undefined;
   /** Where log lines go (pino-compatible). Default: nowhere. */
   logger?: Logger | undefined;
 }
 
+/** A certificate chain and its private key, PEM. */
+export interface TlsFiles {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** Options that stay optional once resolved. */
+type Optional = 'registry' | 'tokenStore' | 'logger' | 'playerAuth' | 'tls';
+
 /** {@link MasterServerOptions} with every default filled in. */
 export type ResolvedOptions = {
-  [K in Exclude<keyof MasterServerOptions, 'registry' | 'tokenStore' | 'logger'>]-?: Exclude<
-    MasterServerOptions[K],
-    undefined
-  >;
-} & Pick<MasterServerOptions, 'registry' | 'tokenStore'> & { logger: Logger };
+  [K in Exclude<keyof MasterServerOptions, Optional>]-?: Exclude<MasterServerOptions[K], undefined>;
+} & Pick<MasterServerOptions, 'registry' | 'tokenStore' | 'playerAuth' | 'tls'> & { logger: Logger };
 
 /** The defaults, as documented on each option. */
 export const defaultOptions = {
   regTokens: [],
+  trustProxy: [],
   pingInterval: 10_000,
   pongTimeout: 10_000,
   registrationTtl: 30_000,
@@ -132,10 +147,20 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     maxServers: count('maxServers', o.maxServers ?? d.maxServers, 0),
     closeTimeout: positiveMs('closeTimeout', o.closeTimeout ?? d.closeTimeout),
     convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),
+    trustProxy: [...(o.trustProxy ?? d.trustProxy)],
+    playerAuth: o.playerAuth,
+    tls: o.tls,
     registry: o.registry,
     tokenStore: o.tokenStore,
     logger: o.logger ?? silentLogger,
   };
+  for (const range of resolved.trustProxy) {
+    try {
+      parseCidr(range);
+    } catch (error) {
+      throw new OptionError('trustProxy', (error as Error).message);
+    }
+  }
   for (const token of resolved.regTokens) {
     if (typeof token !== 'string' || token.length === 0)
       throw new OptionError('regTokens', 'tokens must be non-empty strings');

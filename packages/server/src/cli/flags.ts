@@ -1,11 +1,14 @@
 /**
  * Declarative flags: each has a type, an optional environment variable, a
- * default and a parser. Flags win over the environment, which wins over the
- * default. Every error names the flag (or variable) it is about.
+ * default and a parser. A command with a `config` flag also reads a JSON file
+ * whose keys are flag names. Flags win over the environment, which wins over
+ * the file, which wins over the default. Every error names the flag, variable
+ * or key it is about.
  *
  * @module
  */
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { UsageError } from './values.js';
 
@@ -32,8 +35,46 @@ export type FlagSpecs = Record<string, FlagSpec>;
 export interface RawFlags {
   values: Map<string, string[]>;
   positionals: string[];
-  /** Where each value came from, for error messages: `--flag` or `ENV_VAR`. */
+  /** Where each value came from, for error messages: `--flag`, `ENV_VAR` or `FILE: "key"`. */
   source: Map<string, string>;
+}
+
+/** The flag naming the configuration file. */
+const CONFIG = 'config';
+
+/** Reads the configuration file of `--config`; every key must be a flag of `specs` (other than `config`/`help`). */
+function readConfig(path: string, specs: FlagSpecs): Map<string, string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'it is not valid JSON' : (error as Error).message;
+    throw new UsageError(`--config: cannot read ${path}: ${reason}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--config: ${path} must hold a JSON object of flag names to values`);
+  }
+  const values = new Map<string, string[]>();
+  for (const [key, raw] of Object.entries(value)) {
+    const spec = specs[key];
+    if (spec === undefined || key === CONFIG || key === 'help') throw new UsageError(`${path}: unknown key "${key}"`);
+    const items = Array.isArray(raw) && spec.multiple ? raw : [raw];
+    const texts = items.map((item) => {
+      if (spec.type === 'boolean') {
+        if (typeof item !== 'boolean') throw new UsageError(`${path}: "${key}" must be true or false`);
+        return item ? 'true' : '';
+      }
+      if (typeof item !== 'string' && typeof item !== 'number') {
+        throw new UsageError(
+          `${path}: "${key}" must be ${spec.multiple ? 'a string or an array of strings' : 'a string'}`,
+        );
+      }
+      return String(item);
+    });
+    if (spec.type === 'boolean' && texts[0] === '') continue;
+    values.set(key, texts);
+  }
+  return values;
 }
 
 /** Reads `argv` against `specs`; throws {@link UsageError} for unknown flags or missing values. */
@@ -55,23 +96,30 @@ export function readFlags(
   }
   const values = new Map<string, string[]>();
   const source = new Map<string, string>();
+  const configSpec = specs[CONFIG];
+  const configPath =
+    configSpec === undefined
+      ? undefined
+      : ((parsed.values[CONFIG] as string | undefined) ??
+        (configSpec.env === undefined ? undefined : env[configSpec.env] || undefined));
+  const config = configPath === undefined ? new Map<string, string[]>() : readConfig(configPath, specs);
   for (const [name, spec] of Object.entries(specs)) {
     const given = parsed.values[name];
+    const fromConfig = config.get(name);
     if (given !== undefined) {
       values.set(name, (Array.isArray(given) ? given : [given]).map(String));
       source.set(name, `--${name}`);
     } else if (spec.env !== undefined && env[spec.env] !== undefined && env[spec.env] !== '') {
       const text = env[spec.env] as string;
+      const items = spec.multiple ? text.split(',').map((v) => v.trim()) : [text];
       values.set(
         name,
-        spec.multiple
-          ? text
-              .split(',')
-              .map((v) => v.trim())
-              .filter((v) => v !== '')
-          : [text],
+        items.filter((v) => v !== ''),
       );
       source.set(name, spec.env);
+    } else if (fromConfig !== undefined) {
+      values.set(name, fromConfig);
+      source.set(name, `${configPath}: "${name}"`);
     } else if (spec.default !== undefined) {
       values.set(name, [spec.default]);
       source.set(name, `--${name}`);

@@ -4,9 +4,13 @@
  * @module
  */
 
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
+import { JwtPlayerAuth } from '../auth/player-auth.js';
+import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
-import type { MasterServerOptions } from '../options.js';
+import type { MasterServerOptions, TlsFiles } from '../options.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
 import { type FlagSpecs, flagValue, readFlags } from './flags.js';
 import { parseChoice, parseDuration, parseInteger, parseListen, parseRate, UsageError } from './values.js';
@@ -100,12 +104,27 @@ export const serveFlags: FlagSpecs = {
     value: 'N',
     help: 'servers the list may hold; 0 is no limit',
   },
+  'tls-cert': { type: 'string', env: 'MS_TLS_CERT', value: 'FILE', help: 'PEM certificate chain: serve HTTPS/WSS' },
+  'tls-key': { type: 'string', env: 'MS_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
+  'trust-proxy': {
+    type: 'string',
+    multiple: true,
+    env: 'MS_TRUST_PROXY',
+    value: 'CIDR',
+    help: 'believe X-Forwarded-For from these proxies (repeatable; env comma-separated)',
+  },
   'player-auth': {
     type: 'string',
     env: 'MS_PLAYER_AUTH',
     default: 'none',
-    value: 'MODE',
-    help: 'how players are identified (none: username and clantag from the join body)',
+    value: 'none|jwt',
+    help: 'how players are identified: the join body names them, or a bearer JWT does',
+  },
+  'jwt-key': {
+    type: 'string',
+    env: 'MS_JWT_KEY',
+    value: 'FILE',
+    help: 'with --player-auth jwt: a PEM public key, or a file holding an HS256 secret',
   },
   'log-level': {
     type: 'string',
@@ -114,6 +133,7 @@ export const serveFlags: FlagSpecs = {
     value: 'LEVEL',
     help: LOG_LEVELS.join('|'),
   },
+  config: { type: 'string', env: 'MS_CONFIG', value: 'FILE', help: 'JSON file of flag names to values' },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -123,7 +143,32 @@ export interface ServeConfig {
   port: number;
   dataDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Paths of the TLS files, re-read on SIGHUP. */
+  tlsPaths: { cert: string; key: string } | undefined;
   options: MasterServerOptions;
+}
+
+function readFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(
+      `${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/** Reads and checks a certificate and key pair. */
+export function readTls(paths: { cert: string; key: string }): TlsFiles {
+  const tls = { cert: readFile('--tls-cert', paths.cert), key: readFile('--tls-key', paths.key) };
+  try {
+    createSecureContext(tls);
+  } catch (error) {
+    throw new UsageError(
+      `--tls-key: ${paths.key} and ${paths.cert} are not a valid key and certificate: ${(error as Error).message}`,
+    );
+  }
+  return tls;
 }
 
 /** Parses and checks the flags and environment of `serve`. */
@@ -138,12 +183,27 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const { host, port } = get('listen', parseListen);
   const regTokens = raw.values.get('reg-token') ?? [];
   if (regTokens.some((token) => token === '')) throw new UsageError('--reg-token: a token cannot be empty');
-  get('player-auth', (text) => parseChoice(text, ['none'] as const));
+  const playerAuth = get('player-auth', (text) => parseChoice(text, ['none', 'jwt'] as const));
+  const jwtKey = flagValue(raw, 'jwt-key', (text) => text);
+  if (playerAuth === 'jwt' && jwtKey === undefined) throw new UsageError('--player-auth jwt needs --jwt-key FILE');
+  const tlsCert = flagValue(raw, 'tls-cert', (text) => text);
+  const tlsKey = flagValue(raw, 'tls-key', (text) => text);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tlsPaths = tlsCert !== undefined && tlsKey !== undefined ? { cert: tlsCert, key: tlsKey } : undefined;
+  const trustProxy = raw.values.get('trust-proxy') ?? [];
+  for (const range of trustProxy) {
+    try {
+      parseCidr(range);
+    } catch (error) {
+      throw new UsageError(`${raw.source.get('trust-proxy')}: ${(error as Error).message}`);
+    }
+  }
   const pingInterval = get('ping-interval', parseDuration);
   const pongTimeout = get('pong-timeout', parseDuration);
   return {
     host,
     port,
+    tlsPaths,
     dataDir: get('data-dir', (text) => {
       if (text.trim() === '') throw new UsageError('the directory cannot be empty');
       return text;
@@ -160,8 +220,20 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       maxConnectionsPerIp: get('max-connections-per-ip', (text) => parseInteger(text, 0)),
       maxConnections: get('max-connections', (text) => parseInteger(text, 0)),
       maxServers: get('max-servers', (text) => parseInteger(text, 0)),
+      trustProxy,
+      tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
+      playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),
     },
   };
+}
+
+function jwtAuth(path: string): JwtPlayerAuth {
+  const contents = readFile('--jwt-key', path);
+  try {
+    return new JwtPlayerAuth(contents);
+  } catch (error) {
+    throw new UsageError(`--jwt-key: ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** Runs `serve` until a signal; resolves the exit status. */
@@ -213,5 +285,16 @@ export async function serve(config: ServeConfig): Promise<number> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    const { tlsPaths } = config;
+    if (tlsPaths !== undefined) {
+      process.on('SIGHUP', () => {
+        try {
+          ms.reloadTls(readTls(tlsPaths));
+          logger.info({ cert: tlsPaths.cert }, 'TLS certificate reloaded');
+        } catch (error) {
+          logger.error({ err: (error as Error).message }, 'TLS reload failed; keeping the current certificate');
+        }
+      });
+    }
   });
 }

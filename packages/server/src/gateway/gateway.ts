@@ -12,6 +12,7 @@ import { CloseCode } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
 import { ApiError, type ApiErrorCode, errorBody } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Registry } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -27,6 +28,7 @@ export class Gateway implements ConnectionContext {
   readonly registry: Registry;
   readonly tokens: RegistrationTokens;
   readonly logger: Logger;
+  readonly metrics: ServerMetrics;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<GsConnection>();
   readonly #byServerId = new Map<string, GsConnection>();
@@ -36,8 +38,9 @@ export class Gateway implements ConnectionContext {
   readonly #allClosed: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(options: ResolvedOptions, registry: Registry, tokens: RegistrationTokens) {
+  constructor(options: ResolvedOptions, registry: Registry, tokens: RegistrationTokens, metrics: ServerMetrics) {
     this.options = options;
+    this.metrics = metrics;
     this.registry = registry;
     this.tokens = tokens;
     this.logger = options.logger;
@@ -131,6 +134,7 @@ export class Gateway implements ConnectionContext {
 
   closed(connection: GsConnection, code: number, reason: string): void {
     this.#connections.delete(connection);
+    this.metrics.closed(code);
     this.logger.info(
       { ip: connection.ip, serverId: connection.serverId, code, reason, ms: Date.now() - connection.openedAt },
       'game server disconnected',

@@ -27,6 +27,7 @@ import {
 } from '@masterserver/protocol';
 import type { Logger } from '../logger.js';
 import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
+import type { RegistrationOutcome, ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
 import { type ListedServer, type Registry, toListedServer } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -39,6 +40,7 @@ export interface ConnectionContext {
   readonly registry: Registry;
   readonly tokens: RegistrationTokens;
   readonly logger: Logger;
+  readonly metrics: ServerMetrics;
   /** The connection got its public server id. */
   identified(connection: GsConnection): void;
   /** The connection started to close. */
@@ -78,6 +80,13 @@ export type ConnectionState = 'open' | 'closing' | 'closed';
 /** Registrations waiting their turn on one connection before the socket stops being read. */
 const MAX_QUEUED = 8;
 const PRUNE_CONVS_AT = 64;
+
+const REFUSAL_OUTCOME: Record<RegistrationError, RegistrationOutcome> = {
+  [RegistrationError.INVALID_TOKEN]: 'invalid_token',
+  [RegistrationError.INVALID_INFO]: 'invalid_info',
+  [RegistrationError.TOO_MANY_REQUESTS]: 'rate_limited',
+  [RegistrationError.LIST_FULL]: 'list_full',
+};
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
@@ -312,6 +321,7 @@ export class GsConnection {
 
   #registered(id: Int64): void {
     if (this.#state !== 'open') return;
+    this.#ctx.metrics.registration('success');
     this.#restartTtl();
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id));
   }
@@ -319,6 +329,7 @@ export class GsConnection {
   #refuse(id: Int64, type: RegistrationError, now: number, field?: string): MaybePromise<void> {
     const msg = field === undefined ? registrationErrorMessage[type] : `${registrationErrorMessage[type]}: ${field}`;
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id, { type, msg }));
+    this.#ctx.metrics.registration(REFUSAL_OUTCOME[type]);
     this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, errorType: type }, `registration refused: ${msg}`);
     if (this.#failures.record(now)) {
       this.close(CloseCode.POLICY_VIOLATION, 'too many failed registrations');

@@ -5,13 +5,15 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { GS_PATH } from '../gateway/gateway.js';
 import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
 import { negotiateEncoding } from './encoding.js';
 import { sendError } from './errors.js';
-import { readJoinBody, sendJoinOutcome } from './join.js';
+import { handleJoin } from './join.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { type ListSnapshot, ServerListCache } from './server-list.js';
@@ -21,6 +23,9 @@ export interface ApiContext {
   readonly registry: Registry;
   readonly gateway: Gateway;
   readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  /** How joining players are identified; `undefined`: by the join body. */
+  readonly playerAuth: PlayerAuthenticator | undefined;
   /** True once shutdown began. */
   isShuttingDown(): boolean;
 }
@@ -68,7 +73,7 @@ export function createApi(ctx: ApiContext): Router {
       });
   };
 
-  return new Router(ctx.logger)
+  return new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
     .on('GET', '/v2/client/servers', (req, res) => sendList(req, res, cache.current()))
     .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
       const server = ctx.registry.get(id);
@@ -83,14 +88,15 @@ export function createApi(ctx: ApiContext): Router {
       });
       res.end(server.json);
     })
-    .on('POST', '/v2/client/join', async (req, res) => {
-      const body = await readJoinBody(req, res);
-      if (body === undefined) return;
-      sendJoinOutcome(res, await ctx.gateway.join(body.serverId, body));
-    })
+    .on('POST', '/v2/client/join', (req, res) => handleJoin(ctx, req, res))
     .on('GET', '/healthz', (_req, res) => {
       if (ctx.isShuttingDown()) sendJson(res, 503, { status: 'shutting_down' });
       else sendJson(res, 200, { status: 'ok' });
+    })
+    .on('GET', '/metrics', async (_req, res) => {
+      const { contentType, body } = await ctx.metrics.expose();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
     })
     .on('*', GS_PATH, (_req, res) => {
       sendError(res, 'UPGRADE_REQUIRED', undefined, undefined, { upgrade: 'websocket' });

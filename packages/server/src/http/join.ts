@@ -1,13 +1,18 @@
 /**
- * `POST /v2/client/join`: checks the body, asks the game server through the
- * gateway, and maps the outcome to the status table of HTTP-API.md.
+ * `POST /v2/client/join`: identifies the player, checks the body, asks the
+ * game server through the gateway, and maps the outcome to the status table
+ * of the HTTP API.
  *
  * @module
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { codePointLength, InfoLimits } from '@masterserver/protocol';
+import type { PlayerAuthenticator } from '../auth/player-auth.js';
+import type { Gateway } from '../gateway/gateway.js';
 import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
+import type { Logger } from '../logger.js';
+import type { JoinMetricOutcome, ServerMetrics } from '../metrics.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import { sendError } from './errors.js';
 import { sendJson } from './respond.js';
@@ -16,27 +21,44 @@ import { sendJson } from './respond.js';
 export const MAX_JOIN_BODY = 8192;
 
 /** A valid join body. */
-export interface JoinBody extends JoinPlayer {
+export interface JoinBody {
   serverId: string;
+  password: string | undefined;
+  /** Absent when a bearer token names the player. */
+  player: { username: string; clantag: string } | undefined;
 }
 
-/** Checks a parsed join body; returns it typed, or a message naming the first bad field. */
-export function parseJoinBody(value: unknown): JoinBody | string {
+/**
+ * Checks a parsed join body; returns it typed, or a message naming the first
+ * bad field. `withPlayer`: the body must name the player (`--player-auth none`).
+ */
+export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
-  const body = value as Record<string, unknown>;
-  const { serverId, password, username, clantag } = body;
+  const { serverId, password, username, clantag } = value as Record<string, unknown>;
   if (typeof serverId !== 'string' || serverId === '') return 'serverId must be a non-empty string';
   if (password !== undefined && password !== null && typeof password !== 'string') {
     return 'password must be a string when present';
   }
+  const body: JoinBody = { serverId, password: typeof password === 'string' ? password : undefined, player: undefined };
+  if (!withPlayer) return body;
   if (typeof username !== 'string' || username === '' || codePointLength(username) > InfoLimits.USERNAME_MAX) {
     return `username must be a string of 1 to ${InfoLimits.USERNAME_MAX} characters`;
   }
   if (typeof clantag !== 'string' || codePointLength(clantag) > InfoLimits.CLANTAG_MAX) {
     return `clantag must be a string of at most ${InfoLimits.CLANTAG_MAX} characters`;
   }
-  return { serverId, password: typeof password === 'string' ? password : undefined, username, clantag };
+  body.player = { username, clantag };
+  return body;
 }
+
+const METRIC_OUTCOME: Record<JoinOutcome['kind'], JoinMetricOutcome> = {
+  accepted: 'accepted',
+  rejected: 'rejected',
+  'not-found': 'not_found',
+  'wrong-password': 'wrong_password',
+  timeout: 'timeout',
+  gone: 'gone',
+};
 
 /** Sends the response for a join's outcome. */
 export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void {
@@ -67,8 +89,50 @@ export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void
   }
 }
 
+/** What the join handler works with. */
+export interface JoinContext {
+  readonly gateway: Gateway;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly playerAuth: PlayerAuthenticator | undefined;
+}
+
+/** The `POST /v2/client/join` handler. */
+export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let identified: JoinPlayer | undefined;
+  if (ctx.playerAuth !== undefined) {
+    const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
+    if (!auth.ok) {
+      ctx.metrics.join('unauthorized');
+      sendError(res, 'UNAUTHORIZED', auth.reason, undefined, { 'www-authenticate': 'Bearer' });
+      return;
+    }
+    identified = auth.player;
+  }
+  const body = await readJoinBody(req, res, identified === undefined);
+  if (body === undefined) {
+    ctx.metrics.join('bad_request');
+    return;
+  }
+  const player = identified ?? (body.player as JoinPlayer);
+  const started = performance.now();
+  const outcome = await ctx.gateway.join(body.serverId, { ...player, password: body.password });
+  const seconds = (performance.now() - started) / 1000;
+  const sent = outcome.kind !== 'not-found' && outcome.kind !== 'wrong-password';
+  ctx.metrics.join(METRIC_OUTCOME[outcome.kind], sent ? seconds : undefined);
+  ctx.logger.info(
+    { serverId: body.serverId, username: player.username, outcome: outcome.kind, ms: Math.round(seconds * 1000) },
+    'join',
+  );
+  sendJoinOutcome(res, outcome);
+}
+
 /** Reads and checks a join body; sends 400/413 and resolves `undefined` when it is not valid. */
-export async function readJoinBody(req: IncomingMessage, res: ServerResponse): Promise<JoinBody | undefined> {
+async function readJoinBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  withPlayer: boolean,
+): Promise<JoinBody | undefined> {
   let text: string;
   try {
     text = await readBody(req, MAX_JOIN_BODY);
@@ -84,7 +148,7 @@ export async function readJoinBody(req: IncomingMessage, res: ServerResponse): P
     sendError(res, 'BAD_REQUEST', 'the body is not valid JSON');
     return undefined;
   }
-  const body = parseJoinBody(value);
+  const body = parseJoinBody(value, withPlayer);
   if (typeof body === 'string') {
     sendError(res, 'BAD_REQUEST', body);
     return undefined;

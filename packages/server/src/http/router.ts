@@ -15,14 +15,19 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, param: string)
 
 type Methods = Map<string, Handler>;
 
+/** Called once per finished response with the route's pattern (`unmatched` for 404s) and the status. */
+export type ResponseListener = (route: string, status: number) => void;
+
 /** Routes requests by method and path. */
 export class Router {
   readonly #exact = new Map<string, Methods>();
   readonly #prefixes: Array<{ prefix: string; methods: Methods }> = [];
   readonly #logger: Logger;
+  readonly #onResponse: ResponseListener | undefined;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, onResponse?: ResponseListener) {
     this.#logger = logger;
+    this.#onResponse = onResponse;
   }
 
   /** Adds a handler for `method` (`*` for any) on exactly `path`. */
@@ -48,28 +53,21 @@ export class Router {
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    let methods = this.#exact.get(path);
-    let param = '';
-    if (methods === undefined) {
-      for (const entry of this.#prefixes) {
-        if (!path.startsWith(entry.prefix)) continue;
-        const rest = path.slice(entry.prefix.length);
-        if (rest === '' || rest.includes('/')) continue;
-        try {
-          param = decodeURIComponent(rest);
-        } catch {
-          sendError(res, 'BAD_REQUEST', 'the path is not valid percent-encoding');
-          return;
-        }
-        methods = entry.methods;
-        break;
-      }
+    const match = this.#match(query === -1 ? url : url.slice(0, query));
+    const onResponse = this.#onResponse;
+    if (onResponse !== undefined) {
+      const route = match?.route ?? 'unmatched';
+      res.once('finish', () => onResponse(route, res.statusCode));
     }
-    if (methods === undefined) {
+    if (match === undefined) {
       sendError(res, 'NOT_FOUND');
       return;
     }
+    if (match.param === undefined) {
+      sendError(res, 'BAD_REQUEST', 'the path is not valid percent-encoding');
+      return;
+    }
+    const { methods } = match;
     const method = req.method === 'HEAD' && !methods.has('HEAD') ? 'GET' : (req.method ?? 'GET');
     const handler = methods.get(method) ?? methods.get('*');
     if (handler === undefined) {
@@ -79,12 +77,31 @@ export class Router {
       return;
     }
     try {
-      const result = handler(req, res, param);
+      const result = handler(req, res, match.param);
       if (result !== undefined) result.catch((error: unknown) => this.#fail(res, error));
     } catch (error) {
       this.#fail(res, error);
     }
   };
+
+  /** The route of `path`: its pattern, its handlers and its decoded parameter (`undefined` when undecodable). */
+  #match(path: string): { route: string; methods: Methods; param: string | undefined } | undefined {
+    const exact = this.#exact.get(path);
+    if (exact !== undefined) return { route: path, methods: exact, param: '' };
+    for (const { prefix, methods } of this.#prefixes) {
+      if (!path.startsWith(prefix)) continue;
+      const rest = path.slice(prefix.length);
+      if (rest === '' || rest.includes('/')) continue;
+      let param: string | undefined;
+      try {
+        param = decodeURIComponent(rest);
+      } catch {
+        param = undefined;
+      }
+      return { route: `${prefix}{id}`, methods, param };
+    }
+    return undefined;
+  }
 
   #fail(res: ServerResponse, error: unknown): void {
     this.#logger.error({ err: error }, 'request handler failed');

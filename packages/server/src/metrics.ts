@@ -1,0 +1,132 @@
+/**
+ * Prometheus metrics of one masterserver instance, on its own registry (so
+ * several instances can live in one process). Hot-path counters are bound to
+ * their labels once, so counting costs an addition.
+ *
+ * @module
+ */
+
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+
+/** How a registration ended, as counted. */
+export type RegistrationOutcome = 'success' | 'invalid_token' | 'invalid_info' | 'rate_limited' | 'list_full';
+
+/** How a join ended, as counted. */
+export type JoinMetricOutcome =
+  | 'accepted'
+  | 'rejected'
+  | 'not_found'
+  | 'wrong_password'
+  | 'timeout'
+  | 'gone'
+  | 'bad_request'
+  | 'unauthorized';
+
+/** What the gauges read at scrape time. */
+export interface MetricsSources {
+  connections(): number;
+  listedServers(): number;
+  players(): number;
+}
+
+/** The metrics of one instance. */
+export class ServerMetrics {
+  /** The Prometheus registry to expose. */
+  readonly registry = new PromRegistry();
+  readonly #registrations: Record<RegistrationOutcome, { inc(): void }>;
+  readonly #closes: Counter<'code'>;
+  readonly #joins: Counter<'outcome'>;
+  readonly #joinSeconds: Histogram<'outcome'>;
+  readonly #http: Counter<'route' | 'status'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'masterserver_gs_connections',
+      help: 'Game-server WebSocket connections open now.',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'masterserver_servers_listed',
+      help: 'Servers on the public list now.',
+      registers,
+      collect() {
+        this.set(sources.listedServers());
+      },
+    });
+    new Gauge({
+      name: 'masterserver_players',
+      help: 'Players on listed servers now (sum of curPlayers).',
+      registers,
+      collect() {
+        this.set(sources.players());
+      },
+    });
+    const registrations = new Counter({
+      name: 'masterserver_registrations_total',
+      help: 'Registration requests by outcome.',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    const outcomes: RegistrationOutcome[] = ['success', 'invalid_token', 'invalid_info', 'rate_limited', 'list_full'];
+    this.#registrations = Object.fromEntries(
+      outcomes.map((outcome) => [outcome, registrations.labels(outcome)]),
+    ) as Record<RegistrationOutcome, { inc(): void }>;
+    for (const outcome of outcomes) registrations.labels(outcome).inc(0);
+    this.#closes = new Counter({
+      name: 'masterserver_gs_closes_total',
+      help: 'Game-server connections closed, by close code.',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    this.#joins = new Counter({
+      name: 'masterserver_joins_total',
+      help: 'Player joins by outcome.',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.#joinSeconds = new Histogram({
+      name: 'masterserver_join_duration_seconds',
+      help: 'Time from a join request to its outcome, for joins sent to a game server.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#http = new Counter({
+      name: 'masterserver_http_requests_total',
+      help: 'HTTP requests by route and status.',
+      labelNames: ['route', 'status'] as const,
+      registers,
+    });
+  }
+
+  /** Counts a registration. */
+  registration(outcome: RegistrationOutcome): void {
+    this.#registrations[outcome].inc();
+  }
+
+  /** Counts a closed game-server connection. */
+  closed(code: number): void {
+    this.#closes.labels(String(code)).inc();
+  }
+
+  /** Counts a join; `seconds` when it was sent to a game server. */
+  join(outcome: JoinMetricOutcome, seconds?: number): void {
+    this.#joins.labels(outcome).inc();
+    if (seconds !== undefined) this.#joinSeconds.labels(outcome).observe(seconds);
+  }
+
+  /** Counts an HTTP request. */
+  http(route: string, status: number): void {
+    this.#http.labels(route, String(status)).inc();
+  }
+
+  /** The exposition text and its content type. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

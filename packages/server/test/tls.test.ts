@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
+import { fetchRaw, RawWebSocket, registrationText, serverInfo, TestGameServer } from '@masterserver/testing';
+import { MasterServer } from '../src/index.js';
+import { startServe, tempDir } from './cli-helpers.js';
+import { TOKEN } from './helpers.js';
+
+/** A self-signed certificate for 127.0.0.1 made with openssl; returns the file paths. */
+function makeCertificate(dir: string, name: string): { cert: string; key: string } {
+  const cert = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+/** The subject CN of the certificate a TLS server presents now. */
+function presentedName(port: number, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      const cn = socket.getPeerCertificate().subject.CN;
+      socket.destroy();
+      resolve(Array.isArray(cn) ? cn.join() : (cn ?? ''));
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('TLS: one port speaks HTTPS and WSS', () => {
+  it('a WSS registration and an HTTPS list work; plain HTTP to the TLS port fails', async () => {
+    const dir = tempDir();
+    const paths = makeCertificate(dir, 'one');
+    const ca = readFileSync(paths.cert);
+    const ms = new MasterServer({ regTokens: [TOKEN], tls: { cert: ca, key: readFileSync(paths.key) } });
+    const url = await ms.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      assert.match(url, /^https:\/\//);
+      const gs = await TestGameServer.connect(`${url.replace('https', 'wss')}/v2/server/ws`, TOKEN, { tls: { ca } });
+      assert.equal((await gs.register({ name: 'secure' })).value.success, true);
+      const list = await fetchRaw(`${url}/v2/client/servers`, { ca });
+      assert.equal(list.status, 200);
+      assert.equal((list.json as Array<{ name: string }>)[0]?.name, 'secure');
+      await assert.rejects(fetchRaw(url.replace('https', 'http') + '/v2/client/servers'));
+      await assert.rejects(fetchRaw(`${url}/healthz`), 'an unknown CA is refused by the client');
+      gs.socket.destroy();
+    } finally {
+      await ms.close();
+    }
+  });
+
+  it('refuses TLS 1.1', async () => {
+    const dir = tempDir();
+    const paths = makeCertificate(dir, 'old');
+    const ms = new MasterServer({
+      regTokens: [TOKEN],
+      tls: { cert: readFileSync(paths.cert), key: readFileSync(paths.key) },
+    });
+    const url = await ms.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const port = Number(new URL(url).port);
+      await assert.rejects(
+        new Promise((resolve, reject) => {
+          const socket = tlsConnect(
+            { host: '127.0.0.1', port, rejectUnauthorized: false, maxVersion: 'TLSv1.1', minVersion: 'TLSv1' },
+            () => resolve(socket),
+          );
+          socket.on('error', reject);
+        }),
+      );
+    } finally {
+      await ms.close();
+    }
+  });
+
+  it('serve --tls-cert/--tls-key; SIGHUP loads a new certificate without dropping connections', async () => {
+    const dir = tempDir();
+    const first = makeCertificate(dir, 'first');
+    const second = makeCertificate(dir, 'second');
+    const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') };
+    copyFileSync(first.cert, live.cert);
+    copyFileSync(first.key, live.key);
+    const caFirst = readFileSync(first.cert);
+    const caSecond = readFileSync(second.cert);
+    const ms = await startServe([
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dir,
+      '--reg-token',
+      TOKEN,
+      '--tls-cert',
+      live.cert,
+      '--tls-key',
+      live.key,
+    ]);
+    try {
+      assert.match(ms.url, /^https:/);
+      const port = Number(new URL(ms.url).port);
+      assert.equal(await presentedName(port, caFirst), 'first');
+      const ws = await RawWebSocket.connect(ms.wsUrl, { tls: { ca: caFirst } });
+      ws.sendText(registrationText(TOKEN, serverInfo({ name: 'kept' }), 1));
+      assert.equal(JSON.parse(await ws.nextText()).success, true);
+      copyFileSync(second.cert, live.cert);
+      copyFileSync(second.key, live.key);
+      ms.child.kill('SIGHUP');
+      let name = '';
+      for (let i = 0; i < 50 && name !== 'second'; i++) {
+        name = await presentedName(port, caSecond).catch(() => '');
+        if (name !== 'second') await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(name, 'second', 'new handshakes get the new certificate');
+      ws.sendText(registrationText(TOKEN, serverInfo({ name: 'kept' }), 2));
+      assert.equal(JSON.parse(await ws.nextText()).success, true, 'the open connection survived the reload');
+      ws.destroy();
+    } finally {
+      await ms.stop();
+    }
+  });
+
+  it('a bad certificate path, or one flag without the other, exits 2 naming the flag', async () => {
+    const { runCli } = await import('./cli-helpers.js');
+    const missing = runCli([
+      'serve',
+      '--tls-cert',
+      '/nonexistent.crt',
+      '--tls-key',
+      '/nonexistent.key',
+      '--data-dir',
+      tempDir(),
+    ]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--tls-cert: cannot read \/nonexistent\.crt/);
+    const alone = runCli(['serve', '--tls-cert', '/x.crt', '--data-dir', tempDir()]);
+    assert.equal(alone.status, 2);
+    assert.match(alone.stderr, /--tls-cert and --tls-key go together/);
+    const dir = tempDir();
+    const a = makeCertificate(dir, 'a');
+    const b = makeCertificate(dir, 'b');
+    const mismatch = runCli(['serve', '--tls-cert', a.cert, '--tls-key', b.key, '--data-dir', dir]);
+    assert.equal(mismatch.status, 2);
+    assert.match(mismatch.stderr, /--tls-key: .* are not a valid key and certificate/);
+  });
+});
