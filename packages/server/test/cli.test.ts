@@ -18,6 +18,7 @@ describe('masterserver serve – flags', () => {
     [['--player-auth', 'magic'], {}, '--player-auth'],
     [['--no-such-flag'], {}, '--no-such-flag'],
     [['--listen'], {}, '--listen'],
+    [['--max-servers', '-1'], {}, '--max-servers=VALUE'],
     [[], { MS_REGISTRATION_TTL: 'soon' }, 'MS_REGISTRATION_TTL'],
     [[], { MS_MAX_MESSAGE_SIZE: '0' }, 'MS_MAX_MESSAGE_SIZE'],
   ] as const) {

@@ -134,6 +134,7 @@ function describeParseError(error: unknown): string {
   const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) return `unknown flag ${flag}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag !== undefined) {
+    if (message.includes('ambiguous')) return `${flag}: write a value that starts with "-" as ${flag}=VALUE`;
     return message.includes('argument missing') ? `${flag} needs a value` : `${flag} takes no value`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return message.replace(/\. To specify.*$/, '');
