@@ -9,9 +9,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { RemoteJoins } from './cluster/remote-joins.js';
 import { Gateway } from './gateway/gateway.js';
-import { createApi } from './http/api.js';
+import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
+import { StatsHistory } from './http/stats.js';
+import { JoinRouter } from './joins.js';
 import { ServerMetrics } from './metrics.js';
 import { type MasterServerOptions, type ResolvedOptions, resolveOptions, type TlsFiles } from './options.js';
 import { MemoryRegistry } from './registry/memory-registry.js';
@@ -51,10 +54,13 @@ export class MasterServer {
   readonly gateway: Gateway;
   /** The Prometheus metrics of this instance. */
   readonly metrics: ServerMetrics;
+  /** Total players and listed servers over the last hour, sampled every `statsInterval` ms once started. */
+  readonly stats: StatsHistory;
   /** The `request` listener: the HTTP API. */
   readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
   readonly #ownsRegistry: boolean;
   readonly #addresses: ClientAddresses;
+  readonly #api: Api;
   #server: Server | TlsServer | undefined;
   #ownsServer = false;
   #started: Promise<void> | undefined;
@@ -77,14 +83,25 @@ export class MasterServer {
       },
     });
     this.gateway = new Gateway(this.options, this.registry, this.tokens, this.metrics);
-    this.handleRequest = createApi({
+    const { cluster, joinTimeout, logger } = this.options;
+    const gateway = this.gateway;
+    const remote =
+      cluster === undefined
+        ? undefined
+        : new RemoteJoins(cluster, (serverId, player) => gateway.join(serverId, player), joinTimeout, logger);
+    this.stats = new StatsHistory(this.registry, { intervalMs: this.options.statsInterval });
+    this.#api = createApi({
       registry: this.registry,
-      gateway: this.gateway,
+      joins: new JoinRouter(this.gateway, this.registry, remote),
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,
       isShuttingDown: () => this.#closing !== undefined,
-    }).handle;
+      stats: this.stats,
+      webRoot: this.options.webRoot,
+      maxEventStreams: this.options.maxEventStreams,
+    });
+    this.handleRequest = this.#api.handle;
   }
 
   /** The `upgrade` listener: game-server WebSockets on `/v2/server/ws`, refusals elsewhere. */
@@ -92,8 +109,9 @@ export class MasterServer {
     this.gateway.handleUpgrade(req, socket, head, this.#addresses.resolve(req));
   };
 
-  /** Loads the tokens; {@link listen} and {@link attach} call it. */
+  /** Loads the tokens and starts sampling {@link stats}; {@link listen} and {@link attach} call it. */
   start(): Promise<void> {
+    this.stats.start();
     this.#started ??= this.tokens.start(TOKEN_REFRESH_MS);
     return this.#started;
   }
@@ -167,6 +185,9 @@ export class MasterServer {
 
   async #close(): Promise<void> {
     const server = this.#server;
+    // Live-list streams never end on their own: end them so that the HTTP server can close.
+    this.#api.close();
+    this.stats.stop();
     const httpClosed =
       server !== undefined && this.#ownsServer
         ? new Promise<void>((resolve) => server.close(() => resolve()))

@@ -19,6 +19,7 @@ export type JoinMetricOutcome =
   | 'wrong_password'
   | 'timeout'
   | 'gone'
+  | 'unavailable'
   | 'bad_request'
   | 'unauthorized';
 

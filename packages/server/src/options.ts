@@ -7,7 +7,9 @@
  */
 
 import type { PlayerAuthenticator } from './auth/player-auth.js';
+import type { ClusterLink } from './cluster/cluster-link.js';
 import { parseCidr } from './http/client-ip.js';
+import { defaultWebRoot } from './http/static.js';
 import type { Logger } from './logger.js';
 import type { Registry } from './registry/registry.js';
 import type { TokenStore } from './tokens/token-store.js';
@@ -48,12 +50,23 @@ export interface MasterServerOptions {
   closeTimeout?: number | undefined;
   /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
   convReservation?: number | undefined;
+  /**
+   * Directory of the server browser's built files (`index.html`, `assets/`), served at `/`; `null` serves no
+   * page. Default: the build of `@masterserver/web` (see {@link defaultWebRoot}).
+   */
+  webRoot?: string | null | undefined;
+  /** Milliseconds between samples of the players and servers history (the last hour is kept). Default `5000`. */
+  statsInterval?: number | undefined;
+  /** Live-list streams (`GET /v2/client/servers/events`) open at once (503 beyond); `0` is no limit. Default `1000`. */
+  maxEventStreams?: number | undefined;
   /** Proxies (CIDR ranges or addresses) whose `X-Forwarded-For` names the client. Default: none. */
   trustProxy?: readonly string[] | undefined;
   /** How joining players are identified. Default: none (the join body names them). */
   playerAuth?: PlayerAuthenticator | undefined;
   /** Certificate and key (PEM): the port speaks HTTPS/WSS (TLS ≥ 1.2). Default: none (plain HTTP). */
   tls?: TlsFiles | undefined;
+  /** The link to a cluster (with a shared {@link registry}): joins reach servers held by other instances. Default: none. */
+  cluster?: ClusterLink | undefined;
   /** Where the list of servers lives. Default: a new in-memory registry. */
   registry?: Registry | undefined;
   /** Where log lines go (pino-compatible). Default: nowhere. */
@@ -67,12 +80,12 @@ export interface TlsFiles {
 }
 
 /** Options that stay optional once resolved. */
-type Optional = 'registry' | 'tokenStore' | 'logger' | 'playerAuth' | 'tls';
+type Optional = 'registry' | 'tokenStore' | 'logger' | 'playerAuth' | 'tls' | 'cluster';
 
 /** {@link MasterServerOptions} with every default filled in. */
 export type ResolvedOptions = {
   [K in Exclude<keyof MasterServerOptions, Optional>]-?: Exclude<MasterServerOptions[K], undefined>;
-} & Pick<MasterServerOptions, 'registry' | 'tokenStore' | 'playerAuth' | 'tls'> & { logger: Logger };
+} & Pick<MasterServerOptions, 'registry' | 'tokenStore' | 'playerAuth' | 'tls' | 'cluster'> & { logger: Logger };
 
 /** The defaults, as documented on each option. */
 export const defaultOptions = {
@@ -90,6 +103,8 @@ export const defaultOptions = {
   maxServers: 100_000,
   closeTimeout: 1_000,
   convReservation: 120_000,
+  statsInterval: 5_000,
+  maxEventStreams: 1_000,
 } as const satisfies Partial<MasterServerOptions>;
 
 /** An option has a value it cannot take. `option` names it as in {@link MasterServerOptions}. */
@@ -124,6 +139,14 @@ function rate(name: string, value: RateLimit): RateLimit {
   return value;
 }
 
+function webRoot(value: string | null | undefined): string | null {
+  if (value === undefined) return defaultWebRoot();
+  if (value !== null && (typeof value !== 'string' || value === '')) {
+    throw new OptionError('webRoot', 'must be a directory path or null');
+  }
+  return value;
+}
+
 const noop = (): void => {};
 /** A logger that drops everything. */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
@@ -147,9 +170,13 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     maxServers: count('maxServers', o.maxServers ?? d.maxServers, 0),
     closeTimeout: positiveMs('closeTimeout', o.closeTimeout ?? d.closeTimeout),
     convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),
+    webRoot: webRoot(o.webRoot),
+    statsInterval: positiveMs('statsInterval', o.statsInterval ?? d.statsInterval),
+    maxEventStreams: count('maxEventStreams', o.maxEventStreams ?? d.maxEventStreams, 0),
     trustProxy: [...(o.trustProxy ?? d.trustProxy)],
     playerAuth: o.playerAuth,
     tls: o.tls,
+    cluster: o.cluster,
     registry: o.registry,
     tokenStore: o.tokenStore,
     logger: o.logger ?? silentLogger,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { delay, fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
-import { runCli, startServe, tempDir } from './cli-helpers.js';
+import { runCli, runCliAsync, startServe, tempDir } from './cli-helpers.js';
 
 const fast = ['--listen', '127.0.0.1:0', '--ping-interval', '500ms', '--pong-timeout', '500ms'];
 
@@ -173,7 +173,7 @@ describe('masterserver token', () => {
     const ms = await startServe([...fast, '--reg-token', 'static', '--data-dir', dataDir]);
     try {
       const { id, token } = JSON.parse(
-        runCli(['token', 'create', '--name', 'live', '--json', '--data-dir', dataDir]).stdout,
+        (await runCliAsync(['token', 'create', '--name', 'live', '--json', '--data-dir', dataDir])).stdout,
       ) as {
         id: string;
         token: string;
@@ -182,7 +182,7 @@ describe('masterserver token', () => {
       // A running MS sees a new token within 1 s (each failed try would count toward the 1008 limit).
       await delay(1000);
       assert.equal((await gs.register({ name: 'revoke-me' })).value.success, true);
-      assert.equal(runCli(['token', 'revoke', id, '--data-dir', dataDir]).status, 0);
+      assert.equal((await runCliAsync(['token', 'revoke', id, '--data-dir', dataDir])).status, 0);
       const revokedAt = performance.now();
       await waitFor(
         'delisting after revocation',
@@ -192,7 +192,7 @@ describe('masterserver token', () => {
       assert.ok(performance.now() - revokedAt < 1100, 'delisted within 1 s');
       const answer = await gs.register({ name: 'revoke-me' });
       assert.equal((answer.value.error as { type: number }).type, 1);
-      const list = JSON.parse(runCli(['token', 'list', '--json', '--data-dir', dataDir]).stdout) as Array<{
+      const list = JSON.parse((await runCliAsync(['token', 'list', '--json', '--data-dir', dataDir])).stdout) as Array<{
         id: string;
         revoked: boolean;
         lastUsedAt: string | null;

@@ -65,7 +65,7 @@ describe('TLS: one port speaks HTTPS and WSS', () => {
       const list = await fetchRaw(`${url}/v2/client/servers`, { ca });
       assert.equal(list.status, 200);
       assert.equal((list.json as Array<{ name: string }>)[0]?.name, 'secure');
-      await assert.rejects(fetchRaw(url.replace('https', 'http') + '/v2/client/servers'));
+      await assert.rejects(fetchRaw(`${url.replace('https', 'http')}/v2/client/servers`));
       await assert.rejects(fetchRaw(`${url}/healthz`), 'an unknown CA is refused by the client');
       gs.socket.destroy();
     } finally {

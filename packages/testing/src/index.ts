@@ -5,6 +5,7 @@
  * @module
  */
 
+export { type Backend, FailoverProxy } from './failover-proxy.js';
 export {
   type Received,
   registrationText,

@@ -8,12 +8,21 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { JwtPlayerAuth } from '../auth/player-auth.js';
+import type { Cluster } from '../cluster/cluster.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
 import type { MasterServerOptions, TlsFiles } from '../options.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
 import { type FlagSpecs, flagValue, readFlags } from './flags.js';
-import { parseChoice, parseDuration, parseInteger, parseListen, parseRate, UsageError } from './values.js';
+import {
+  parseChoice,
+  parseDuration,
+  parseInteger,
+  parseListen,
+  parseRate,
+  parseRedisUrl,
+  UsageError,
+} from './values.js';
 
 /** Log levels `--log-level` takes. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -133,6 +142,12 @@ export const serveFlags: FlagSpecs = {
     value: 'LEVEL',
     help: LOG_LEVELS.join('|'),
   },
+  redis: {
+    type: 'string',
+    env: 'MS_REDIS_URL',
+    value: 'URL',
+    help: 'cluster mode: share the list, joins and tokens with every instance on this Redis',
+  },
   config: { type: 'string', env: 'MS_CONFIG', value: 'FILE', help: 'JSON file of flag names to values' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -143,6 +158,8 @@ export interface ServeConfig {
   port: number;
   dataDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** The Redis URL of cluster mode. */
+  redis: string | undefined;
   /** Paths of the TLS files, re-read on SIGHUP. */
   tlsPaths: { cert: string; key: string } | undefined;
   options: MasterServerOptions;
@@ -203,6 +220,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     host,
     port,
+    redis: flagValue(raw, 'redis', parseRedisUrl),
     tlsPaths,
     dataDir: get('data-dir', (text) => {
       if (text.trim() === '') throw new UsageError('the directory cannot be empty');
@@ -239,62 +257,93 @@ function jwtAuth(path: string): JwtPlayerAuth {
 /** Runs `serve` until a signal; resolves the exit status. */
 export async function serve(config: ServeConfig): Promise<number> {
   const logger = pino({ level: config.logLevel, base: null });
-  const store = new SqliteTokenStore(config.dataDir);
-  const regTokens = config.options.regTokens ?? [];
+  const { options } = config;
+  let cluster: Cluster | undefined;
+  if (config.redis !== undefined) {
+    // Loaded only in cluster mode: a single instance never needs the Redis client.
+    const { connectCluster } = await import('../cluster/cluster.js');
+    cluster = await connectCluster({
+      url: config.redis,
+      registrationTtl: options.registrationTtl ?? 30_000,
+      maxServers: options.maxServers ?? 100_000,
+      logger,
+    });
+  }
+  const store = cluster?.tokenStore ?? new SqliteTokenStore(config.dataDir);
+  const regTokens = options.regTokens ?? [];
   if (regTokens.length === 0 && (await store.activeHashes()).size === 0) {
     const { record, token } = await store.create('default');
+    const where = cluster === undefined ? `in ${config.dataDir}` : 'in Redis';
     process.stdout.write(
-      `No registration token existed, so one was created (id ${record.id}); it is stored hashed in ${config.dataDir} ` +
+      `No registration token existed, so one was created (id ${record.id}); it is stored hashed ${where} ` +
         'and will not be shown again. Game servers register with:\n' +
         `${token}\n`,
     );
   }
-  const ms = new MasterServer({ ...config.options, tokenStore: store, logger });
+  const ms = new MasterServer({
+    ...options,
+    tokenStore: store,
+    logger,
+    registry: cluster?.registry,
+    cluster: cluster?.link,
+  });
+  const release = async (): Promise<void> => {
+    await store.close();
+    await cluster?.close();
+  };
+  // Signal handlers come first: a supervisor may signal as soon as it reads the ready line.
+  let stopping = false;
+  let stopped: (status: number) => void = () => {};
+  const done = new Promise<number>((resolve) => {
+    stopped = resolve;
+  });
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      stopped(1);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    ms.close()
+      .then(release)
+      .then(
+        () => {
+          logger.info({}, 'shut down');
+          stopped(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          stopped(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const { tlsPaths } = config;
+  if (tlsPaths !== undefined) {
+    process.on('SIGHUP', () => {
+      try {
+        ms.reloadTls(readTls(tlsPaths));
+        logger.info({ cert: tlsPaths.cert }, 'TLS certificate reloaded');
+      } catch (error) {
+        logger.error({ err: (error as Error).message }, 'TLS reload failed; keeping the current certificate');
+      }
+    });
+  }
+
   let url: string;
   try {
     url = await ms.listen({ host: config.host, port: config.port });
   } catch (error) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await ms.close();
-    await store.close();
+    await release();
     throw error;
   }
-  logger.info({ url, tokens: ms.tokens.size }, `masterserver listening on ${url}`);
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting at once');
-        resolve(1);
-        return;
-      }
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      ms.close()
-        .then(() => store.close())
-        .then(
-          () => {
-            logger.info({}, 'shut down');
-            resolve(0);
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    const { tlsPaths } = config;
-    if (tlsPaths !== undefined) {
-      process.on('SIGHUP', () => {
-        try {
-          ms.reloadTls(readTls(tlsPaths));
-          logger.info({ cert: tlsPaths.cert }, 'TLS certificate reloaded');
-        } catch (error) {
-          logger.error({ err: (error as Error).message }, 'TLS reload failed; keeping the current certificate');
-        }
-      });
-    }
-  });
+  if (!stopping) {
+    logger.info({ url, tokens: ms.tokens.size, instance: cluster?.link.id }, `masterserver listening on ${url}`);
+  }
+  return done;
 }

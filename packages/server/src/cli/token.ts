@@ -6,9 +6,9 @@
  */
 
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
-import type { TokenRecord } from '../tokens/token-store.js';
+import type { TokenRecord, TokenStore } from '../tokens/token-store.js';
 import { type FlagSpecs, flagValue, readFlags } from './flags.js';
-import { UsageError } from './values.js';
+import { parseRedisUrl, UsageError } from './values.js';
 
 /** The flags of the `token` commands. */
 export const tokenFlags: FlagSpecs = {
@@ -19,6 +19,7 @@ export const tokenFlags: FlagSpecs = {
     value: 'DIR',
     help: 'where the token store lives',
   },
+  redis: { type: 'string', env: 'MS_REDIS_URL', value: 'URL', help: 'the tokens of the cluster on this Redis' },
   name: { type: 'string', value: 'NAME', help: 'label of the new token (create)' },
   json: { type: 'boolean', help: 'print JSON for scripts' },
   help: { type: 'boolean', help: 'show this help' },
@@ -36,11 +37,23 @@ export async function token(argv: readonly string[], env: NodeJS.ProcessEnv, pri
   const [action, ...rest] = raw.positionals;
   const json = raw.values.has('json');
   const dataDir = flagValue(raw, 'data-dir', (text) => text) ?? './data';
+  const redis = flagValue(raw, 'redis', parseRedisUrl);
+  const withStore = async (run: (store: TokenStore) => Promise<number>): Promise<number> => {
+    const store =
+      redis === undefined
+        ? new SqliteTokenStore(dataDir)
+        : await (await import('../cluster/cluster.js')).openRedisTokenStore(redis);
+    try {
+      return await run(store);
+    } finally {
+      await store.close();
+    }
+  };
   if (action === 'create') {
     const name = flagValue(raw, 'name', (text) => text.trim());
     if (name === undefined || name === '') throw new UsageError('token create: --name NAME is required');
     if (rest.length > 0) throw new UsageError(`token create: unexpected argument "${rest[0]}"`);
-    return withStore(dataDir, async (store) => {
+    return withStore(async (store) => {
       const { record, token } = await store.create(name);
       if (json) print(JSON.stringify({ id: record.id, name: record.name, token }));
       else {
@@ -52,7 +65,7 @@ export async function token(argv: readonly string[], env: NodeJS.ProcessEnv, pri
   }
   if (action === 'list') {
     if (rest.length > 0) throw new UsageError(`token list: unexpected argument "${rest[0]}"`);
-    return withStore(dataDir, async (store) => {
+    return withStore(async (store) => {
       const records = await store.list();
       if (json) print(JSON.stringify(records.map(toJson)));
       else for (const r of records) print(formatRecord(r));
@@ -63,7 +76,7 @@ export async function token(argv: readonly string[], env: NodeJS.ProcessEnv, pri
     const [id, extra] = rest;
     if (id === undefined) throw new UsageError('token revoke: the token ID is required');
     if (extra !== undefined) throw new UsageError(`token revoke: unexpected argument "${extra}"`);
-    return withStore(dataDir, async (store) => {
+    return withStore(async (store) => {
       if (!(await store.revoke(id))) {
         process.stderr.write(`masterserver token revoke: no token has the id "${id}"\n`);
         return 1;
@@ -92,13 +105,4 @@ function toJson(record: TokenRecord): Record<string, unknown> {
 
 function formatRecord(r: TokenRecord): string {
   return [r.id, r.name, iso(r.createdAt), iso(r.lastUsedAt), r.revoked ? 'revoked' : 'active'].join('\t');
-}
-
-async function withStore(dataDir: string, run: (store: SqliteTokenStore) => Promise<number>): Promise<number> {
-  const store = new SqliteTokenStore(dataDir);
-  try {
-    return await run(store);
-  } finally {
-    await store.close();
-  }
 }

@@ -64,3 +64,17 @@ export function parseChoice<T extends string>(text: string, choices: readonly T[
   }
   return text as T;
 }
+
+/** A `redis://` or `rediss://` URL. */
+export function parseRedisUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`"${text}" is not a URL (like redis://127.0.0.1:6379)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new UsageError(`"${url.protocol}" is not redis: or rediss:`);
+  }
+  return text;
+}

@@ -116,6 +116,11 @@ export class Gateway implements ConnectionContext {
     });
   }
 
+  /** True when one of this instance's connections has the public id `serverId`. */
+  holds(serverId: string): boolean {
+    return this.#byServerId.has(serverId);
+  }
+
   /** Routes a join to the server's connection. */
   join(serverId: string, player: JoinPlayer): Promise<JoinOutcome> {
     const connection = this.#byServerId.get(serverId);

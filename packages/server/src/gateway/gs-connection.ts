@@ -63,7 +63,9 @@ export type JoinOutcome =
   | { kind: 'not-found' }
   | { kind: 'wrong-password' }
   | { kind: 'timeout' }
-  | { kind: 'gone' };
+  | { kind: 'gone' }
+  /** The instance that holds the server cannot be reached (cluster mode, Redis down). */
+  | { kind: 'unavailable' };
 
 interface PendingJoin {
   resolve: (outcome: JoinOutcome) => void;

@@ -1,48 +1,57 @@
 /**
- * The HTTP API of HTTP-API.md: the server list, one server, joins, health.
+ * The HTTP API of HTTP-API.md: the server list, one server, joins, health;
+ * and the server browser: its page, the live list and the players history.
  *
  * @module
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
-import type { Gateway } from '../gateway/gateway.js';
 import { GS_PATH } from '../gateway/gateway.js';
+import type { JoinRouter } from '../joins.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
+import { etagMatches } from './cached-body.js';
 import { negotiateEncoding } from './encoding.js';
 import { sendError } from './errors.js';
+import { EVENTS_PATH, ServerEvents } from './events.js';
 import { handleJoin } from './join.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { type ListSnapshot, ServerListCache } from './server-list.js';
+import { ASSETS_PATH, StaticFiles } from './static.js';
+import { historyHandler, type StatsHistory } from './stats.js';
 
 /** What the API serves from. */
 export interface ApiContext {
   readonly registry: Registry;
-  readonly gateway: Gateway;
+  readonly joins: JoinRouter;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   /** How joining players are identified; `undefined`: by the join body. */
   readonly playerAuth: PlayerAuthenticator | undefined;
   /** True once shutdown began. */
   isShuttingDown(): boolean;
+  /** The players and servers history (`GET /v2/client/stats/history`). */
+  readonly stats: StatsHistory;
+  /** The server browser's built files, served at `/`; `null`: no page. */
+  readonly webRoot: string | null;
+  /** Live-list streams open at once; `0` is no limit. */
+  readonly maxEventStreams: number;
 }
 
-/** True when an `If-None-Match` header matches `etag` (weak comparison). */
-export function etagMatches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const bare = etag.startsWith('W/') ? etag.slice(2) : etag;
-  for (const part of header.split(',')) {
-    const candidate = part.trim();
-    if (candidate === '*' || candidate === bare || candidate === etag || candidate === `W/${bare}`) return true;
-  }
-  return false;
+/** The API: the `request` listener, and what ends its live streams at shutdown. */
+export interface Api {
+  readonly handle: Router['handle'];
+  /** Ends the live-list streams and refuses new ones. */
+  close(): void;
 }
 
-/** Builds the router of the public API. */
-export function createApi(ctx: ApiContext): Router {
+export { etagMatches };
+
+/** Builds the public API. */
+export function createApi(ctx: ApiContext): Api {
   const cache = new ServerListCache(ctx.registry);
 
   const sendList = (req: IncomingMessage, res: ServerResponse, snapshot: ListSnapshot): void => {
@@ -73,7 +82,7 @@ export function createApi(ctx: ApiContext): Router {
       });
   };
 
-  return new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
+  const router = new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
     .on('GET', '/v2/client/servers', (req, res) => sendList(req, res, cache.current()))
     .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
       const server = ctx.registry.get(id);
@@ -91,6 +100,7 @@ export function createApi(ctx: ApiContext): Router {
     .on('POST', '/v2/client/join', (req, res) => handleJoin(ctx, req, res))
     .on('GET', '/healthz', (_req, res) => {
       if (ctx.isShuttingDown()) sendJson(res, 503, { status: 'shutting_down' });
+      else if (ctx.registry.available === false) sendJson(res, 503, { status: 'degraded' });
       else sendJson(res, 200, { status: 'ok' });
     })
     .on('GET', '/metrics', async (_req, res) => {
@@ -101,4 +111,28 @@ export function createApi(ctx: ApiContext): Router {
     .on('*', GS_PATH, (_req, res) => {
       sendError(res, 'UPGRADE_REQUIRED', undefined, undefined, { upgrade: 'websocket' });
     });
+
+  const events = new ServerEvents(cache, {
+    maxStreams: ctx.maxEventStreams,
+    isShuttingDown: ctx.isShuttingDown,
+    logger: ctx.logger,
+  });
+  const stopSamples = ctx.stats.onSample((sample) => events.sample(sample));
+  router
+    .on('GET', EVENTS_PATH, events.handle)
+    .on('GET', '/v2/client/stats/history', historyHandler(ctx.stats, ctx.logger))
+    .on('GET', '/v2/client/config', (_req, res) => {
+      sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer' });
+    });
+  if (ctx.webRoot !== null) {
+    const files = new StaticFiles(ctx.webRoot, ctx.logger);
+    router.on('GET', '/', files.serveIndex).onPrefix('GET', ASSETS_PATH, files.serveAsset);
+  }
+  return {
+    handle: router.handle,
+    close() {
+      stopSamples();
+      events.close();
+    },
+  };
 }

@@ -23,7 +23,10 @@ export const ApiError = {
   INTERNAL_ERROR: { status: 500, msg: 'Internal error' },
   GS_GONE: { status: 502, msg: 'The game server disconnected while the join was pending' },
   CONNECTION_LIMIT: { status: 503, msg: 'The masterserver holds as many connections as it may' },
+  CLUSTER_UNAVAILABLE: { status: 503, msg: 'The instance that holds this server cannot be reached now' },
   SHUTTING_DOWN: { status: 503, msg: 'The masterserver is shutting down' },
+  STREAM_LIMIT: { status: 503, msg: 'As many live-list streams are open as the masterserver allows' },
+  WEB_UNAVAILABLE: { status: 503, msg: 'The server browser is not available: its files were not built or not found' },
   GS_TIMEOUT: { status: 504, msg: 'The game server did not answer in time' },
 } as const satisfies Record<string, { status: number; msg: string }>;
 

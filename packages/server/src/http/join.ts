@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { codePointLength, InfoLimits } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
-import type { Gateway } from '../gateway/gateway.js';
 import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
+import type { JoinRouter } from '../joins.js';
 import type { Logger } from '../logger.js';
 import type { JoinMetricOutcome, ServerMetrics } from '../metrics.js';
 import { BodyTooLargeError, readBody } from './body.js';
@@ -58,6 +58,7 @@ const METRIC_OUTCOME: Record<JoinOutcome['kind'], JoinMetricOutcome> = {
   'wrong-password': 'wrong_password',
   timeout: 'timeout',
   gone: 'gone',
+  unavailable: 'unavailable',
 };
 
 /** Sends the response for a join's outcome. */
@@ -86,12 +87,15 @@ export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void
     case 'gone':
       sendError(res, 'GS_GONE');
       return;
+    case 'unavailable':
+      sendError(res, 'CLUSTER_UNAVAILABLE');
+      return;
   }
 }
 
 /** What the join handler works with. */
 export interface JoinContext {
-  readonly gateway: Gateway;
+  readonly joins: JoinRouter;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly playerAuth: PlayerAuthenticator | undefined;
@@ -116,9 +120,9 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   }
   const player = identified ?? (body.player as JoinPlayer);
   const started = performance.now();
-  const outcome = await ctx.gateway.join(body.serverId, { ...player, password: body.password });
+  const outcome = await ctx.joins.join(body.serverId, { ...player, password: body.password });
   const seconds = (performance.now() - started) / 1000;
-  const sent = outcome.kind !== 'not-found' && outcome.kind !== 'wrong-password';
+  const sent = outcome.kind !== 'not-found' && outcome.kind !== 'wrong-password' && outcome.kind !== 'unavailable';
   ctx.metrics.join(METRIC_OUTCOME[outcome.kind], sent ? seconds : undefined);
   ctx.logger.info(
     { serverId: body.serverId, username: player.username, outcome: outcome.kind, ms: Math.round(seconds * 1000) },

@@ -25,12 +25,15 @@ export class ListSnapshot {
   readonly body: Buffer;
   /** How many servers it lists. */
   readonly count: number;
+  /** The servers it lists, in list order (empty when built from bytes alone). */
+  readonly servers: readonly ListedServer[];
   readonly #compressed = new Map<Encoding, Promise<Buffer>>();
 
-  constructor(version: number, body: Buffer, count: number) {
+  constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
     this.version = version;
     this.body = body;
     this.count = count;
+    this.servers = servers;
     this.etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
   }
 
@@ -92,7 +95,7 @@ export class ServerListCache {
     const servers = [...this.#registry.values()].sort(compareServers);
     const parts = new Array<string>(servers.length);
     for (let i = 0; i < servers.length; i++) parts[i] = (servers[i] as ListedServer).json;
-    const next = new ListSnapshot(version, Buffer.from(`[${parts.join(',')}]`), servers.length);
+    const next = new ListSnapshot(version, Buffer.from(`[${parts.join(',')}]`), servers.length, servers);
     this.#builtAt = performance.now();
     this.#buildMs = this.#builtAt - now;
     this.#snapshot = next;

@@ -60,25 +60,43 @@ export interface Registry {
   readonly size: number;
   /** Grows whenever the list changes. */
   readonly version: number;
+  /**
+   * The instance that holds a listed server's connection when that is another
+   * instance (a shared registry); `undefined` for local or unknown servers.
+   */
+  ownerOf?(id: string): string | undefined;
+  /** False while a shared store cannot be reached: the instance serves what it knows and reports itself degraded. */
+  readonly available?: boolean;
   /** Calls `listener` for servers the registry removed on its own. Returns a function that removes it. */
   onEvict(listener: (id: string, reason: EvictReason) => void): () => void;
   /** Releases the registry. */
   close(): Promise<void>;
 }
 
+/** The fields of a server that the public list shows. */
+export type PublicServer = Pick<
+  ListedServer,
+  'id' | 'name' | 'desc' | 'map' | 'playlist' | 'curPlayers' | 'maxPlayers' | 'hasPassword' | 'gameState'
+>;
+
 /** The public JSON object of a server: no password, no address. */
-export function publicServerJson(id: string, info: ServerInfo): string {
+export function publicServerJson(s: PublicServer): string {
   return (
-    `{"id":${JSON.stringify(id)},"name":${JSON.stringify(info.name)},"desc":${JSON.stringify(info.desc)},` +
-    `"map":${JSON.stringify(info.map)},"playlist":${JSON.stringify(info.playlist)},` +
-    `"curPlayers":${info.curPlayers},"maxPlayers":${info.maxPlayers},` +
-    `"hasPassword":${info.password !== undefined && info.password !== ''},"gameState":${info.gameState}}`
+    `{"id":${JSON.stringify(s.id)},"name":${JSON.stringify(s.name)},"desc":${JSON.stringify(s.desc)},` +
+    `"map":${JSON.stringify(s.map)},"playlist":${JSON.stringify(s.playlist)},` +
+    `"curPlayers":${s.curPlayers},"maxPlayers":${s.maxPlayers},` +
+    `"hasPassword":${s.hasPassword},"gameState":${s.gameState}}`
   );
+}
+
+/** A listed server from its fields: adds the serialized public object. */
+export function withPublicJson(fields: Omit<ListedServer, 'json'>): ListedServer {
+  return { ...fields, json: publicServerJson(fields) };
 }
 
 /** Builds the registry's record of a server from its registration. */
 export function toListedServer(id: string, info: ServerInfo, ip: string, tokenId: string): ListedServer {
-  return {
+  return withPublicJson({
     id,
     name: info.name,
     desc: info.desc,
@@ -91,6 +109,5 @@ export function toListedServer(id: string, info: ServerInfo, ip: string, tokenId
     ip,
     port: info.port,
     tokenId,
-    json: publicServerJson(id, info),
-  };
+  });
 }

@@ -21,7 +21,7 @@ export class RegistrationTokens {
   readonly #store: TokenStore | undefined;
   readonly #logger: Logger;
   #stored = new Map<string, Buffer>();
-  #marker: string | undefined;
+  #marker: string | null | undefined;
   #used = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -80,6 +80,16 @@ export class RegistrationTokens {
     }
     const marker = await store.changeMarker();
     if (marker === this.#marker) return;
+    if (marker === null && this.#stored.size > 0) {
+      if (this.#marker !== null) {
+        this.#logger.error(
+          {},
+          'the token store lost its data; keeping the tokens loaded before (restore it or recreate them)',
+        );
+      }
+      this.#marker = null;
+      return;
+    }
     const next = await store.activeHashes();
     const revoked = [...this.#stored.keys()].filter((id) => !next.has(id));
     this.#stored = next;

@@ -36,8 +36,13 @@ export interface TokenStore {
   revoke(id: string): Promise<boolean>;
   /** Hash of every token that is not revoked, by id. */
   activeHashes(): Promise<Map<string, Buffer>>;
-  /** A value that changes whenever {@link activeHashes} may have changed, in this process or another. */
-  changeMarker(): Promise<string>;
+  /**
+   * A value that changes whenever {@link activeHashes} may have changed, in this
+   * process or another; `null` when the store has lost its data (e.g. a Redis
+   * that restarted without persistence), so that the tokens known before are
+   * kept rather than all revoked.
+   */
+  changeMarker(): Promise<string | null>;
   /** Records that these tokens were used at `at`. */
   markUsed(ids: readonly string[], at: number): Promise<void>;
   /** Releases the store. */

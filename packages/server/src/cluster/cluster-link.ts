@@ -1,0 +1,262 @@
+/**
+ * One instance's link to the cluster: a command connection and a subscriber
+ * connection to Redis, the instance's id and heartbeat, which other instances
+ * are alive, and whether Redis can be reached now.
+ *
+ * @module
+ */
+
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { ClusterKeys } from './keys.js';
+
+/** Options of {@link ClusterLink.connect}. */
+export interface ClusterLinkOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and channel. Default `ms:`. */
+  prefix?: string | undefined;
+  /** An instance whose heartbeat is older than this is dead, in ms (its servers leave every list). */
+  deadAfterMs: number;
+  /** How long {@link ClusterLink.connect} waits for Redis, in ms. Default `5000`. */
+  connectTimeoutMs?: number | undefined;
+  logger: Logger;
+}
+
+/** A message on a channel the link listens to. */
+export type ChannelListener = (message: string) => void;
+
+/** Redis connection settings: fail fast while disconnected, reconnect forever with capped backoff. */
+function connectionOptions(name: string) {
+  return {
+    connectionName: name,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+}
+
+/** The link of one instance to the cluster. */
+export class ClusterLink {
+  /** This instance's id: 12 hex digits, new at every start. */
+  readonly id = randomBytes(6).toString('hex');
+  readonly keys: ClusterKeys;
+  /** The connection for commands. */
+  readonly command: Redis;
+  /** The connection that only subscribes. */
+  readonly subscriber: Redis;
+  readonly #logger: Logger;
+  readonly #deadAfterMs: number;
+  readonly #heartbeatMs: number;
+  readonly #channels = new Map<string, ChannelListener>();
+  readonly #availabilityListeners = new Set<(available: boolean) => void>();
+  readonly #deathListeners = new Set<(instances: readonly string[]) => void>();
+  readonly #revivalListeners = new Set<() => void>();
+  #live: Set<string> | undefined;
+  readonly #dead = new Set<string>();
+  #available = false;
+  #synced = false;
+  #marks = new Map<string, () => void>();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  /** Set once {@link connect} finished: reconnections sync on their own after that. */
+  #started = false;
+  #syncing = false;
+
+  private constructor(options: ClusterLinkOptions) {
+    this.keys = new ClusterKeys(options.prefix);
+    this.#logger = options.logger;
+    this.#deadAfterMs = options.deadAfterMs;
+    this.#heartbeatMs = Math.max(100, Math.min(1000, Math.floor(options.deadAfterMs / 5)));
+    this.command = new Redis(options.url, connectionOptions(`ms-${this.id}`));
+    this.subscriber = new Redis(options.url, connectionOptions(`ms-${this.id}-sub`));
+    for (const [connection, role] of [
+      [this.command, 'command'],
+      [this.subscriber, 'subscriber'],
+    ] as const) {
+      let reported = false;
+      connection.on('error', (error: Error) => {
+        if (!reported) this.#logger.warn({ role, err: error.message }, 'Redis connection error');
+        reported = true;
+      });
+      connection.on('ready', () => {
+        reported = false;
+        if (role === 'subscriber') this.#synced = false;
+        this.#update();
+      });
+      connection.on('close', () => {
+        if (role === 'subscriber') this.#synced = false;
+        this.#update();
+      });
+    }
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.keys.changes && message.startsWith('{"o":"mark"')) {
+        const nonce = (JSON.parse(message) as { n: string }).n;
+        this.#marks.get(nonce)?.();
+        return;
+      }
+      this.#channels.get(channel)?.(message);
+    });
+  }
+
+  /** Connects both connections, subscribes and starts the heartbeat; rejects when Redis cannot be reached in time. */
+  static async connect(options: ClusterLinkOptions): Promise<ClusterLink> {
+    const link = new ClusterLink(options);
+    const timeout = options.connectTimeoutMs ?? 5000;
+    try {
+      await withTimeout(
+        Promise.all([link.command.connect(), link.subscriber.connect()]),
+        timeout,
+        `cannot reach Redis at ${redact(options.url)} within ${timeout} ms`,
+      );
+      await link.subscriber.subscribe(link.keys.changes, link.keys.instance(link.id));
+      await link.#heartbeat();
+      await link.#sync();
+      link.#started = true;
+      link.#update();
+    } catch (error) {
+      link.command.disconnect();
+      link.subscriber.disconnect();
+      throw error;
+    }
+    link.#timer = setInterval(() => {
+      link.#heartbeat().catch(() => {});
+    }, link.#heartbeatMs).unref();
+    return link;
+  }
+
+  /** True while both connections are up and the subscription is known to be active. */
+  get available(): boolean {
+    return this.#available;
+  }
+
+  /** True when instance `id` sent a heartbeat recently (always true before the first heartbeat). */
+  isLive(id: string): boolean {
+    return id === this.id || this.#live === undefined || this.#live.has(id);
+  }
+
+  /** Routes messages of `channel` (the changes channel or this instance's) to `listener`. */
+  listen(channel: string, listener: ChannelListener): void {
+    this.#channels.set(channel, listener);
+  }
+
+  /** Calls `listener` when the link becomes available (after a sync barrier) or unavailable. */
+  onAvailability(listener: (available: boolean) => void): void {
+    this.#availabilityListeners.add(listener);
+  }
+
+  /** Calls `listener` with instances whose heartbeat stopped. */
+  onDeath(listener: (instances: readonly string[]) => void): void {
+    this.#deathListeners.add(listener);
+  }
+
+  /** Calls `listener` when an instance that was counted dead sends heartbeats again. */
+  onRevival(listener: () => void): void {
+    this.#revivalListeners.add(listener);
+  }
+
+  /** Publishes `message` to instance `id`; resolves how many subscribers got it (0: that instance is gone). */
+  publishToInstance(id: string, message: string): Promise<number> {
+    return this.command.publish(this.keys.instance(id), message);
+  }
+
+  /** Stops the heartbeat, leaves the instance set and closes both connections. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    if (this.command.status === 'ready') await this.command.zrem(this.keys.instances, this.id).catch(() => {});
+    await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
+    this.command.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  /**
+   * Proves the subscription is active: publishes a marker on the changes
+   * channel and waits to receive it. Everything published after the marker
+   * reaches this instance.
+   */
+  async #sync(): Promise<void> {
+    const nonce = randomBytes(8).toString('hex');
+    const received = new Promise<void>((resolve) => this.#marks.set(nonce, resolve));
+    try {
+      await this.command.publish(this.keys.changes, `{"o":"mark","n":"${nonce}"}`);
+      await withTimeout(received, 2000, 'the Redis subscription did not deliver its marker');
+      this.#synced = true;
+    } finally {
+      this.#marks.delete(nonce);
+    }
+  }
+
+  /** Recomputes availability, and starts a sync barrier when both connections are up but not yet synced. */
+  #update(): void {
+    const up = this.command.status === 'ready' && this.subscriber.status === 'ready';
+    const available = up && this.#synced && !this.#closed;
+    if (available !== this.#available) {
+      this.#available = available;
+      if (available) this.#logger.info({ instance: this.id }, 'Redis available');
+      else if (!this.#closed) {
+        this.#logger.warn({ instance: this.id }, 'Redis unavailable: serving what this instance knows');
+      }
+      for (const listener of this.#availabilityListeners) listener(available);
+    }
+    if (!up || this.#synced || this.#closed || !this.#started || this.#syncing) return;
+    this.#syncing = true;
+    this.#sync()
+      .catch((error: unknown) => this.#logger.warn({ err: String(error) }, 'Redis sync failed; retrying'))
+      .finally(() => {
+        this.#syncing = false;
+        if (this.#synced) this.#update();
+        else setTimeout(() => this.#update(), 500).unref();
+      });
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.command.status !== 'ready') return;
+    const now = Date.now();
+    const [, , live] = (await this.command
+      .multi()
+      .zadd(this.keys.instances, now, this.id)
+      .zremrangebyscore(this.keys.instances, '-inf', now - 10 * this.#deadAfterMs)
+      .zrangebyscore(this.keys.instances, now - this.#deadAfterMs, '+inf')
+      .exec()) as [unknown, unknown, [Error | null, string[]]];
+    const next = new Set(live[1]);
+    const previous = this.#live;
+    this.#live = next;
+    if (previous === undefined) return;
+    const dead = [...previous].filter((id) => !next.has(id) && id !== this.id);
+    if (dead.length > 0) {
+      for (const id of dead) this.#dead.add(id);
+      this.#logger.warn({ instances: dead }, 'instances stopped their heartbeat');
+      for (const listener of this.#deathListeners) listener(dead);
+    }
+    const revived = [...next].filter((id) => this.#dead.delete(id));
+    if (revived.length > 0) {
+      this.#logger.info({ instances: revived }, 'instances are back');
+      for (const listener of this.#revivalListeners) listener();
+    }
+  }
+}
+
+/** A Redis URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,78 @@
+/**
+ * Everything an instance needs to join a cluster, connected in one call.
+ *
+ * @module
+ */
+
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { ClusterLink, redact } from './cluster-link.js';
+import { ClusterKeys } from './keys.js';
+import { RedisRegistry } from './redis-registry.js';
+import { RedisTokenStore } from './redis-token-store.js';
+
+/** Options of {@link connectCluster}. */
+export interface ClusterOptions {
+  /** `redis://…` or `rediss://…`. */
+  url: string;
+  /** Prefix of every key and channel. Default `ms:`. */
+  prefix?: string | undefined;
+  /** The registration TTL, in ms: listings live that long in Redis without a refresh. */
+  registrationTtl: number;
+  /** Servers the whole cluster may list; `0` is no limit. */
+  maxServers: number;
+  logger: Logger;
+}
+
+/** A connected cluster: pass `registry`, `link` (as `cluster`) and `tokenStore` to the MasterServer. */
+export interface Cluster {
+  link: ClusterLink;
+  registry: RedisRegistry;
+  tokenStore: RedisTokenStore;
+  /** Leaves the cluster (after the MasterServer closed). */
+  close(): Promise<void>;
+}
+
+/**
+ * How long an instance may miss heartbeats before its servers leave every
+ * list: half the registration TTL, between 1 s and 15 s, so that a crashed
+ * instance's servers are gone well within the TTL.
+ */
+export function deadAfter(registrationTtl: number): number {
+  return Math.max(1000, Math.min(15_000, Math.floor(registrationTtl / 2)));
+}
+
+/** Connects to Redis and loads the shared list; rejects when Redis cannot be reached within 5 s. */
+export async function connectCluster(options: ClusterOptions): Promise<Cluster> {
+  const link = await ClusterLink.connect({
+    url: options.url,
+    prefix: options.prefix,
+    deadAfterMs: deadAfter(options.registrationTtl),
+    logger: options.logger,
+  });
+  try {
+    const registry = await RedisRegistry.create(link, options);
+    return { link, registry, tokenStore: new RedisTokenStore(link.command, link.keys), close: () => link.close() };
+  } catch (error) {
+    await link.close();
+    throw error;
+  }
+}
+
+/** A token store on its own connection, for the `token` commands. */
+export async function openRedisTokenStore(url: string, prefix?: string): Promise<RedisTokenStore> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
+  }
+  return new RedisTokenStore(redis, new ClusterKeys(prefix), true);
+}

@@ -1,0 +1,54 @@
+/**
+ * The Redis keys and channels of a masterserver cluster, all under one prefix
+ * (default `ms:`) so that several clusters can share a Redis.
+ *
+ * | key / channel | type | holds |
+ * | --- | --- | --- |
+ * | `ms:servers` | sorted set | server id → expiry (ms), the index of listed servers |
+ * | `ms:server:{id}` | string (JSON, TTL) | one listed server, with its owner instance |
+ * | `ms:addr:{ip}:{port}` | string (TTL) | the server id listed at that address (supersede) |
+ * | `ms:instances` | sorted set | instance id → last heartbeat (ms) |
+ * | `ms:tokens` | hash | token id → JSON `{name, hash, createdAt, revokedAt}` |
+ * | `ms:tokens:used` | hash | token id → last use (ms) |
+ * | `ms:tokens:version` | string | bumped on every token change |
+ * | `ms:changes` | channel | `{"o":"put","s":{…}}`, `{"o":"del","id"}`, `{"o":"evict","id"}` |
+ * | `ms:instance:{id}` | channel | join requests to, and join answers for, one instance |
+ *
+ * @module
+ */
+
+/** Key and channel names under a prefix. */
+export class ClusterKeys {
+  readonly prefix: string;
+  readonly servers: string;
+  readonly instances: string;
+  readonly tokens: string;
+  readonly tokensUsed: string;
+  readonly tokensVersion: string;
+  readonly changes: string;
+
+  constructor(prefix = 'ms:') {
+    this.prefix = prefix;
+    this.servers = `${prefix}servers`;
+    this.instances = `${prefix}instances`;
+    this.tokens = `${prefix}tokens`;
+    this.tokensUsed = `${prefix}tokens:used`;
+    this.tokensVersion = `${prefix}tokens:version`;
+    this.changes = `${prefix}changes`;
+  }
+
+  /** The record of one listed server. */
+  server(id: string): string {
+    return `${this.prefix}server:${id}`;
+  }
+
+  /** The address index entry of `ip:port`. */
+  address(ip: string, port: number): string {
+    return `${this.prefix}addr:${ip}:${port}`;
+  }
+
+  /** The channel of one instance. */
+  instance(id: string): string {
+    return `${this.prefix}instance:${id}`;
+  }
+}

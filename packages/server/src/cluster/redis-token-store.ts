@@ -1,0 +1,101 @@
+/**
+ * The token store of a cluster, in Redis, so that `masterserver token …`
+ * against any instance (or with `--redis`) manages the tokens of all.
+ *
+ * @module
+ */
+
+import type { Redis } from 'ioredis';
+import { generateToken, generateTokenId, hashToken, type TokenRecord, type TokenStore } from '../tokens/token-store.js';
+import type { ClusterKeys } from './keys.js';
+
+interface StoredToken {
+  name: string;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A {@link TokenStore} in Redis hashes (see `keys.ts`). */
+export class RedisTokenStore implements TokenStore {
+  readonly #redis: Redis;
+  readonly #keys: ClusterKeys;
+  readonly #ownsConnection: boolean;
+
+  /** `ownsConnection`: {@link close} quits `redis`. */
+  constructor(redis: Redis, keys: ClusterKeys, ownsConnection = false) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#ownsConnection = ownsConnection;
+  }
+
+  async create(name: string): Promise<{ record: TokenRecord; token: string }> {
+    const createdAt = Date.now();
+    for (;;) {
+      const id = generateTokenId();
+      const token = generateToken(id);
+      const stored: StoredToken = { name, hash: hashToken(token).toString('hex'), createdAt, revokedAt: null };
+      if ((await this.#redis.hsetnx(this.#keys.tokens, id, JSON.stringify(stored))) === 1) {
+        await this.#redis.incr(this.#keys.tokensVersion);
+        return { record: { id, name, createdAt, lastUsedAt: null, revoked: false }, token };
+      }
+    }
+  }
+
+  async list(): Promise<TokenRecord[]> {
+    const [tokens, used] = await Promise.all([
+      this.#redis.hgetall(this.#keys.tokens),
+      this.#redis.hgetall(this.#keys.tokensUsed),
+    ]);
+    return Object.entries(tokens)
+      .map(([id, raw]) => {
+        const stored = JSON.parse(raw) as StoredToken;
+        const lastUsed = used[id];
+        return {
+          id,
+          name: stored.name,
+          createdAt: stored.createdAt,
+          lastUsedAt: lastUsed === undefined ? null : Number(lastUsed),
+          revoked: stored.revokedAt !== null,
+        };
+      })
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const raw = await this.#redis.hget(this.#keys.tokens, id);
+    if (raw === null) return false;
+    const stored = JSON.parse(raw) as StoredToken;
+    if (stored.revokedAt === null) {
+      stored.revokedAt = Date.now();
+      await this.#redis.hset(this.#keys.tokens, id, JSON.stringify(stored));
+      await this.#redis.incr(this.#keys.tokensVersion);
+    }
+    return true;
+  }
+
+  async activeHashes(): Promise<Map<string, Buffer>> {
+    const tokens = await this.#redis.hgetall(this.#keys.tokens);
+    const active = new Map<string, Buffer>();
+    for (const [id, raw] of Object.entries(tokens)) {
+      const stored = JSON.parse(raw) as StoredToken;
+      if (stored.revokedAt === null) active.set(id, Buffer.from(stored.hash, 'hex'));
+    }
+    return active;
+  }
+
+  /** `null` when Redis has no version key: it lost its data (a restart without persistence) or was never used. */
+  async changeMarker(): Promise<string | null> {
+    return this.#redis.get(this.#keys.tokensVersion);
+  }
+
+  async markUsed(ids: readonly string[], at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#redis.hset(this.#keys.tokensUsed, Object.fromEntries(ids.map((id) => [id, String(at)])));
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsConnection) await this.#redis.quit();
+  }
+}

@@ -1,0 +1,54 @@
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+
+/** Debian's Chromium; `CHROMIUM` overrides it. */
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A headless Chromium with a fresh profile; `close()` also removes the profile. */
+export interface TestBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Debian's Chromium through playwright-core. Fails, never skips, when
+ * it is not installed: the browser tests are part of the suite.
+ */
+export async function launchBrowser(): Promise<TestBrowser> {
+  try {
+    accessSync(CHROMIUM, constants.X_OK);
+  } catch {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}, and the server browser's tests need it: ` +
+        'run "apt-get install -y chromium" (Debian\'s package; playwright-core drives it, no browser is downloaded)',
+    );
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'ms-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 30_000,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

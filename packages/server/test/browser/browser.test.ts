@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import type { ServerInfo } from '@masterserver/protocol';
+import type { TestGameServer } from '@masterserver/testing';
+import type { Page } from 'playwright-core';
+import { startMs, type TestMs } from '../helpers.js';
+import { launchBrowser, type TestBrowser } from './browser-helpers.js';
+
+/** A registered test game server and the info it registered with (to register again with changes). */
+interface Registered {
+  gs: TestGameServer;
+  info: Partial<ServerInfo> & { port: number };
+}
+
+describe('the server browser page, in Chromium', () => {
+  let t: TestMs;
+  let browser: TestBrowser | undefined;
+  let page: Page;
+  let nextPort = 45_000;
+  const opened: TestGameServer[] = [];
+  /** Console errors, page errors and CSP violations of the current test. */
+  const problems: string[] = [];
+
+  async function register(info: Partial<ServerInfo>): Promise<Registered> {
+    const gs = await t.connect();
+    const full = { port: nextPort++, ...info };
+    const answer = await gs.register(full);
+    assert.equal(answer.value.success, true, answer.text);
+    opened.push(gs);
+    return { gs, info: full };
+  }
+
+  /** Opens the page and waits until the live stream delivered the list. */
+  async function open(path = '/'): Promise<void> {
+    await page.goto(`${t.url}${path}`);
+    await page.locator('.live[data-status="live"]').waitFor();
+  }
+
+  const rowNames = () => page.locator('tbody tr[data-id] .c-name .name').allTextContents();
+
+  /** Waits until the rows' names are `names`, in order. */
+  async function waitForRows(names: string[], timeout = 2000): Promise<void> {
+    try {
+      await page.waitForFunction(
+        (expected) =>
+          JSON.stringify(
+            [...document.querySelectorAll('tbody tr[data-id] .c-name .name')].map((e) => e.textContent),
+          ) === JSON.stringify(expected),
+        names,
+        { timeout, polling: 20 },
+      );
+    } catch {
+      assert.deepEqual(await rowNames(), names, `rows within ${timeout} ms`);
+    }
+  }
+
+  const row = (name: string) => page.locator('tbody tr[data-id]', { has: page.getByText(name, { exact: true }) });
+  const dialog = () => page.locator('dialog.join-dialog');
+
+  before(async () => {
+    t = await startMs({ joinTimeout: 3000 });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    if (browser === undefined) throw new Error('no browser');
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    page.on('console', (message) => {
+      // Chrome logs every non-2xx answer; the join tests expect some.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        problems.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => problems.push(String(error)));
+  });
+  afterEach(async () => {
+    await page.close();
+    await Promise.all(opened.splice(0).map((gs) => gs.close()));
+    assert.deepEqual(problems.splice(0), [], 'console errors, page errors or CSP violations');
+  });
+
+  it('shows the registered servers: name, map, players with a bar, password lock, game state, totals', async () => {
+    await register({ name: 'Alpha Base', desc: 'EU casual', map: 'mp_glitch', curPlayers: 5, maxPlayers: 12 });
+    await register({ name: 'Bravo Locked', password: 'secret', curPlayers: 2 });
+    await register({ name: 'Charlie Full', curPlayers: 16, maxPlayers: 16, gameState: 4 });
+    await open();
+    await waitForRows(['Charlie Full', 'Alpha Base', 'Bravo Locked']);
+    const alpha = row('Alpha Base');
+    assert.equal(await alpha.locator('.desc').textContent(), 'EU casual');
+    assert.equal(await alpha.locator('.c-map').textContent(), 'mp_glitch');
+    assert.equal(await alpha.locator('.c-players .count').textContent(), '5/12');
+    assert.equal(await alpha.locator('.bar .fill').evaluate((e) => (e as HTMLElement).style.width), '42%');
+    assert.equal(await alpha.getByRole('img', { name: 'Password required' }).count(), 0);
+    assert.equal(await row('Bravo Locked').getByRole('img', { name: 'Password required' }).count(), 1);
+    assert.equal(await row('Charlie Full').locator('.c-state').textContent(), 'Playing');
+    assert.equal(await page.locator('.spark.players .spark-value').textContent(), '23');
+    assert.equal(await page.locator('.spark.servers .spark-value').textContent(), '3');
+    assert.match(String(await page.locator('.list-count').textContent()), /Showing all 3 servers/);
+  });
+
+  it('a server registered after load appears within 2 s, its player count moves, and it disappears within 2 s of closing', async () => {
+    await register({ name: 'Resident', curPlayers: 3 });
+    await open();
+    await waitForRows(['Resident']);
+    const late = await register({ name: 'Newcomer', curPlayers: 1 });
+    await waitForRows(['Resident', 'Newcomer']);
+    await late.gs.register({ ...late.info, curPlayers: 9 });
+    await waitForRows(['Newcomer', 'Resident']);
+    assert.equal(await row('Newcomer').locator('.count').textContent(), '9/16');
+    await late.gs.close();
+    await waitForRows(['Resident']);
+  });
+
+  it('search and a filter narrow the list; the URL keeps them, and a reload shows the same view', async () => {
+    await register({ name: 'Frontier EU', map: 'mp_glitch', curPlayers: 4 });
+    await register({ name: 'Frontier NA', map: 'mp_colony02', curPlayers: 3 });
+    await register({ name: 'Attrition', map: 'mp_glitch', curPlayers: 2 });
+    await register({ name: 'Frontier Full', map: 'mp_glitch', curPlayers: 16, maxPlayers: 16 });
+    await open();
+    await page.locator('#f-q').fill('frontier');
+    await waitForRows(['Frontier Full', 'Frontier EU', 'Frontier NA']);
+    await page.locator('#f-map').selectOption('mp_glitch');
+    await waitForRows(['Frontier Full', 'Frontier EU']);
+    await page.getByLabel('Hide full').check();
+    await waitForRows(['Frontier EU']);
+    const url = new URL(page.url());
+    assert.equal(url.search, '?q=frontier&map=mp_glitch&full=hide');
+
+    await page.reload();
+    await page.locator('.live[data-status="live"]').waitFor();
+    await waitForRows(['Frontier EU']);
+    assert.equal(await page.locator('#f-q').inputValue(), 'frontier');
+    assert.equal(await page.locator('#f-map').inputValue(), 'mp_glitch');
+    assert.equal(await page.getByLabel('Hide full').isChecked(), true);
+    assert.match(String(await page.locator('.list-count').textContent()), /Showing 1 of 4 servers/);
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await waitForRows(['Frontier Full', 'Frontier EU', 'Frontier NA', 'Attrition']);
+    assert.equal(new URL(page.url()).search, '');
+  });
+
+  it('clicking a column header sorts by it; clicking again reverses; the URL keeps the order', async () => {
+    await register({ name: 'Bravo', curPlayers: 5 });
+    await register({ name: 'alpha', curPlayers: 1 });
+    await register({ name: 'Charlie', curPlayers: 9 });
+    await open();
+    await waitForRows(['Charlie', 'Bravo', 'alpha']);
+    const nameHeader = page.locator('th.c-name');
+    await nameHeader.getByRole('button').click();
+    await waitForRows(['alpha', 'Bravo', 'Charlie']);
+    assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
+    assert.equal(await page.locator('th.c-players').getAttribute('aria-sort'), null);
+    assert.equal(new URL(page.url()).search, '?sort=name');
+    await nameHeader.getByRole('button').click();
+    await waitForRows(['Charlie', 'Bravo', 'alpha']);
+    assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
+    await page.locator('th.c-players').getByRole('button').click();
+    await waitForRows(['Charlie', 'Bravo', 'alpha']);
+    await page.locator('th.c-players').getByRole('button').click();
+    await waitForRows(['alpha', 'Bravo', 'Charlie']);
+    assert.equal(new URL(page.url()).search, '?sort=players&dir=asc');
+  });
+
+  it('join: a passworded server asks for the password; the game server accepts; the dialog shows address, session token and conv', async () => {
+    const { gs, info } = await register({ name: 'Secret Base', password: 'hunter2' });
+    await open();
+    await row('Secret Base').getByRole('button', { name: 'Join Secret Base' }).click();
+    const d = dialog();
+    await d.waitFor();
+    assert.equal(await d.getByRole('heading').textContent(), 'Join Secret Base');
+    assert.equal(await d.getByLabel('Server password').isVisible(), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'password');
+    await d.getByLabel('Server password').fill('hunter2');
+    await d.getByLabel('Username').fill('Viper');
+    await d.getByLabel('Clan tag').fill('NS');
+    const request = gs.next(5000);
+    await d.getByRole('button', { name: 'Join', exact: true }).click();
+    const joinRequest = await request;
+    assert.equal(joinRequest.value.username, 'Viper');
+    assert.equal(joinRequest.value.clantag, 'NS');
+    gs.answer(joinRequest);
+    await d.locator('[data-field="address"]').waitFor();
+    assert.equal(await d.locator('[data-field="address"]').textContent(), `127.0.0.1:${info.port}`);
+    assert.equal(await d.locator('[data-field="sessionToken"]').textContent(), joinRequest.value.sessionToken);
+    assert.equal(await d.locator('[data-field="conv"]').textContent(), String(joinRequest.value.conv));
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Done');
+    await d.getByRole('button', { name: 'Done' }).click();
+    await d.waitFor({ state: 'detached' });
+  });
+
+  it('join: a wrong password is said in words, and the password field gets the focus back', async () => {
+    await register({ name: 'Locked Door', password: 'right' });
+    await open();
+    await row('Locked Door').getByRole('button', { name: 'Join Locked Door' }).click();
+    const d = dialog();
+    await d.getByLabel('Server password').fill('wrong');
+    await d.getByLabel('Username').fill('Pilot');
+    await d.getByRole('button', { name: 'Join', exact: true }).click();
+    assert.match(String(await d.getByRole('alert').textContent()), /^Wrong password/);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'password');
+  });
+
+  it('join: a rejection shows the game server’s message', async () => {
+    const { gs } = await register({ name: 'Picky' });
+    await open();
+    await row('Picky').getByRole('button', { name: 'Join Picky' }).click();
+    const d = dialog();
+    await d.getByLabel('Username').fill('Pilot');
+    const request = gs.next(5000);
+    await d.getByRole('button', { name: 'Join', exact: true }).click();
+    gs.answer(await request, { type: 1, msg: 'Server is whitelisted' });
+    assert.equal(await d.getByRole('alert').textContent(), 'The game server refused the join: Server is whitelisted');
+  });
+
+  it('Escape closes the dialog, and the focus returns to the row’s join button', async () => {
+    await register({ name: 'Focus Test' });
+    await open();
+    const button = row('Focus Test').getByRole('button', { name: 'Join Focus Test' });
+    await button.click();
+    await dialog().waitFor();
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Join Focus Test');
+  });
+
+  it('keyboard: Tab reaches the search box and a row’s join button; Enter opens the dialog with the focus in it', async () => {
+    await register({ name: 'Keyboard Server' });
+    await open();
+    const active = () =>
+      page.evaluate(() => {
+        const e = document.activeElement;
+        return e === null ? '' : `${e.tagName.toLowerCase()}#${e.id}.${e.className}`;
+      });
+    let reachedSearch = false;
+    for (let i = 0; i < 10 && !reachedSearch; i++) {
+      await page.keyboard.press('Tab');
+      reachedSearch = (await active()).startsWith('input#f-q');
+    }
+    assert.ok(reachedSearch, 'Tab reaches the search box');
+    let reachedJoin = false;
+    for (let i = 0; i < 30 && !reachedJoin; i++) {
+      await page.keyboard.press('Tab');
+      reachedJoin = (await active()).startsWith('button#.join');
+    }
+    assert.ok(reachedJoin, 'Tab reaches a join button');
+    await page.keyboard.press('Enter');
+    await dialog().waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('dialog') !== null), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('autocomplete')), 'nickname');
+  });
+
+  it('a phone-sized screen (375×667) has no horizontal scroll, with long names and the dialog open', async () => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    await register({
+      name: 'A server name far too long for a phone to show in one line',
+      desc: 'and a description that is just as long, if not longer, than the name before it',
+      map: 'mp_black_water_canal',
+      playlist: 'fd_regular',
+    });
+    await open();
+    await page.locator('tbody tr[data-id]').first().waitFor();
+    const overflow = () =>
+      page.evaluate(() => {
+        const wrap = document.querySelector('.table-wrap') as HTMLElement;
+        return {
+          page: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+          table: wrap.scrollWidth > wrap.clientWidth,
+        };
+      });
+    assert.deepEqual(await overflow(), { page: false, table: false });
+    assert.equal(await page.locator('th.c-map').isVisible(), false, 'the map moves under the name');
+    const joinCellsOverflow = await page.evaluate(() =>
+      [...document.querySelectorAll('tbody td.c-join, tbody td.c-players')].some((c) => c.scrollWidth > c.clientWidth),
+    );
+    assert.equal(joinCellsOverflow, false, 'the players and join cells fit their content');
+    assert.equal(await page.locator('tbody .meta').first().isVisible(), true);
+    await page.locator('button.join').first().click();
+    const box = await dialog().boundingBox();
+    assert.ok(box !== null && box.x >= 0 && box.x + box.width <= 375, JSON.stringify(box));
+    assert.deepEqual(await overflow(), { page: false, table: false });
+  });
+
+  it('updates move nothing: rows keep their place and size, columns their width, no layout shift', async () => {
+    await register({ name: 'Steady A', curPlayers: 3 });
+    const b = await register({ name: 'Steady B', curPlayers: 2 });
+    await open('/?sort=name');
+    await waitForRows(['Steady A', 'Steady B']);
+    // Every layout shift from here on, with what moved (a shift caused by input would not count, but there is none).
+    await page.evaluate(() => {
+      const w = window as unknown as { shifts: string[] };
+      w.shifts = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as unknown as Array<{
+          value: number;
+          sources: Array<{ node: Node | null; previousRect: DOMRect; currentRect: DOMRect }>;
+        }>) {
+          for (const { node, previousRect, currentRect } of entry.sources) {
+            const what = node instanceof Element ? `${node.tagName}.${node.className}` : `text "${node?.textContent}"`;
+            w.shifts.push(`${entry.value}: ${what} ${JSON.stringify([previousRect, currentRect])}`);
+          }
+        }
+      }).observe({ type: 'layout-shift' });
+    });
+    const geometry = () =>
+      page.evaluate(() => ({
+        rows: [...document.querySelectorAll('tbody tr[data-id]')].slice(0, 2).map((r) => {
+          const { x, y, width, height } = r.getBoundingClientRect();
+          return [x, y, width, height];
+        }),
+        headers: [...document.querySelectorAll('thead th')].map((h) => h.getBoundingClientRect().width),
+      }));
+    const before = await geometry();
+    await b.gs.register({ ...b.info, curPlayers: 15, name: 'Steady B' });
+    await register({ name: 'Steady Z', curPlayers: 16, maxPlayers: 16 });
+    await waitForRows(['Steady A', 'Steady B', 'Steady Z']);
+    await page.waitForFunction(() => document.querySelector('tbody tr:nth-child(2) .count')?.textContent === '15/16');
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the bar's transition
+    assert.deepEqual(await geometry(), before);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { shifts: string[] }).shifts), []);
+  });
+
+  it('shows the players and servers of the last hour as two labelled sparklines', async () => {
+    await register({ name: 'Charted', curPlayers: 6 });
+    t.ms.stats.sample();
+    await open();
+    const players = page.getByRole('img', { name: /^Players over the last hour/ });
+    await page.waitForFunction(() =>
+      document.querySelector('.spark.players svg')?.getAttribute('aria-label')?.includes('6 now'),
+    );
+    assert.match(String(await players.getAttribute('aria-label')), /: 6 now, peak \d+$/);
+    assert.equal(await page.getByRole('img', { name: /^Servers over the last hour: 1 now/ }).count(), 1);
+  });
+});

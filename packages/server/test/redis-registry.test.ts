@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '@masterserver/testing';
+import { type Cluster, connectCluster } from '../src/cluster/cluster.js';
+import { silentLogger, toListedServer } from '../src/index.js';
+import { TestRedis } from './redis-helpers.js';
+
+const server = (id: string, port: number, curPlayers = 0) =>
+  toListedServer(
+    id,
+    { name: id, desc: '', port, map: 'm', playlist: 'p', curPlayers, maxPlayers: 16, gameState: 0 },
+    '10.0.0.1',
+    't',
+  );
+
+const ids = (cluster: Cluster) => [...cluster.registry.values()].map((s) => s.id).sort();
+
+describe('RedisRegistry', () => {
+  let redis: TestRedis;
+  let a: Cluster;
+  let b: Cluster;
+  const connect = (options: { maxServers?: number; registrationTtl?: number } = {}) =>
+    connectCluster({
+      url: redis.url,
+      registrationTtl: options.registrationTtl ?? 5000,
+      maxServers: options.maxServers ?? 0,
+      logger: silentLogger,
+    });
+
+  before(async () => {
+    redis = await TestRedis.start();
+    a = await connect();
+    b = await connect();
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.kill();
+  });
+
+  it('a put on one instance reaches the mirror of the other, with the owner known', async () => {
+    assert.deepEqual(await a.registry.put(server('s1', 1, 3)), { ok: true });
+    await waitFor('s1 on b', () => b.registry.get('s1')?.curPlayers === 3);
+    assert.equal(b.registry.ownerOf('s1'), a.link.id);
+    assert.equal(a.registry.ownerOf('s1'), undefined, 'local servers have no remote owner');
+    assert.equal(b.registry.get('s1')?.json, server('s1', 1, 3).json);
+    await a.registry.put(server('s1', 1, 7));
+    await waitFor('s1 changed on b', () => b.registry.get('s1')?.curPlayers === 7);
+    await a.registry.delete('s1');
+    await waitFor('s1 gone from b', () => b.registry.get('s1') === undefined);
+  });
+
+  it('a put at a listed address evicts the other listing everywhere and tells its owner', async () => {
+    const evicted: string[] = [];
+    const stop = a.registry.onEvict((id) => evicted.push(id));
+    await a.registry.put(server('old', 2));
+    await waitFor('old on b', () => b.registry.get('old') !== undefined);
+    await b.registry.put(server('new', 2));
+    await waitFor('the owner hears of it', () => evicted.includes('old'));
+    await waitFor(
+      'old gone everywhere',
+      () => a.registry.get('old') === undefined && b.registry.get('old') === undefined,
+    );
+    assert.ok(a.registry.get('new') !== undefined);
+    stop();
+    await b.registry.delete('new');
+  });
+
+  it('the list size is limited across the cluster', async () => {
+    const small = await connect({ maxServers: 2 });
+    try {
+      await small.registry.put(server('c1', 11));
+      await small.registry.put(server('c2', 12));
+      assert.deepEqual(await small.registry.put(server('c3', 13)), { ok: false, reason: 'full' });
+      assert.deepEqual(await small.registry.put(server('c1', 11, 5)), { ok: true }, 'a listed server refreshes');
+      await small.registry.delete('c2');
+      assert.deepEqual(await small.registry.put(server('c3', 13)), { ok: true });
+      await small.registry.delete('c1');
+      await small.registry.delete('c3');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('a resync during a burst of changes ends exactly where the changes do', async () => {
+    const puts: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 200; i++) puts.push(a.registry.put(server(`burst${i}`, 1000 + i, i % 7)));
+    const first = b.registry.resync();
+    await Promise.all(puts);
+    const changes: Array<Promise<unknown>> = [b.registry.resync()];
+    for (let i = 0; i < 200; i += 2) changes.push(a.registry.delete(`burst${i}`));
+    for (let i = 1; i < 200; i += 2) changes.push(a.registry.put(server(`burst${i}`, 1000 + i, 9)));
+    await Promise.all([first, ...changes]);
+    await waitFor('b mirrors a', () => JSON.stringify(ids(b)) === JSON.stringify(ids(a)));
+    assert.equal(ids(b).filter((id) => id.startsWith('burst')).length, 100);
+    assert.ok([...b.registry.values()].filter((s) => s.id.startsWith('burst')).every((s) => s.curPlayers === 9));
+    for (let i = 1; i < 200; i += 2) await a.registry.delete(`burst${i}`);
+  });
+
+  it('the servers of an instance that stops its heartbeat leave the other mirrors', async () => {
+    const doomed = await connect({ registrationTtl: 2000 });
+    const watcher = await connect({ registrationTtl: 2000 });
+    try {
+      await doomed.registry.put(server('orphan', 3000));
+      await waitFor('orphan mirrored', () => watcher.registry.get('orphan') !== undefined);
+      // Stop the heartbeat without a goodbye, as a crash would.
+      doomed.link.command.disconnect();
+      doomed.link.subscriber.disconnect();
+      await waitFor('orphan dropped', () => watcher.registry.get('orphan') === undefined, 2500);
+    } finally {
+      await watcher.close();
+      await doomed.close().catch(() => {});
+    }
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The shapes the page reads from the masterserver's HTTP API.
+ *
+ * @module
+ */
+
+/** A listed server, as `GET /v2/client/servers` and the live stream give it. */
+export interface Server {
+  readonly id: string;
+  readonly name: string;
+  readonly desc: string;
+  readonly map: string;
+  readonly playlist: string;
+  readonly curPlayers: number;
+  readonly maxPlayers: number;
+  readonly hasPassword: boolean;
+  readonly gameState: number;
+}
+
+/** One sample of the history: the time (Unix ms), the players, the listed servers. */
+export interface Sample {
+  readonly t: number;
+  readonly players: number;
+  readonly servers: number;
+}
+
+/** `GET /v2/client/stats/history`. */
+export interface History {
+  readonly intervalMs: number;
+  readonly windowMs: number;
+  readonly samples: readonly Sample[];
+}
+
+/** How joining players are identified (`GET /v2/client/config`). */
+export type PlayerAuth = 'none' | 'bearer';
+
+/** `GET /v2/client/config`. */
+export interface BrowserConfig {
+  readonly playerAuth: PlayerAuth;
+}
+
+/** A change of the list (`event: delta`): servers added or changed, ids removed. */
+export interface ListDelta {
+  readonly upsert: readonly Server[];
+  readonly remove: readonly string[];
+}
