@@ -10,7 +10,8 @@ import { report } from './lib.js';
 
 const TOKEN = 'bench-token';
 const CONNECTIONS = 200;
-const DURATION = 2500;
+const DURATION = 2000;
+const ROUNDS = 3;
 const execFileAsync = promisify(execFile);
 const load = new URL('./load-ws.js', import.meta.url).pathname;
 
@@ -40,10 +41,16 @@ export async function run() {
     [`registrations, ${CONNECTIONS} conns, unchanged info`, undefined],
     [`registrations, ${CONNECTIONS} conns, changing info`, 'churn'],
   ]) {
-    const base = await measure(baseUrl, mode);
-    const cand = await measure(url, mode);
-    if (cand.failed > 0) throw new Error(`${cand.failed} registrations failed`);
-    report(name, 'parse-and-reply ws server', base.rps, cand.rps, 'reg/s');
+    // Alternate the two servers and keep the best run of each: noise on a shared machine only slows a run down.
+    let base = 0;
+    let cand = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      base = Math.max(base, (await measure(baseUrl, mode)).rps);
+      const result = await measure(url, mode);
+      if (result.failed > 0) throw new Error(`${result.failed} registrations failed`);
+      cand = Math.max(cand, result.rps);
+    }
+    report(name, 'parse-and-reply ws server', base, cand, 'reg/s');
   }
   for (const client of wss.clients) client.terminate();
   wss.close();

@@ -10,6 +10,8 @@ import type { EvictReason, ListedServer, PutResult, Registry } from './registry.
 export class MemoryRegistry implements Registry {
   readonly #servers = new Map<string, ListedServer>();
   readonly #byAddress = new Map<string, string>();
+  /** The address each listed server is indexed under. */
+  readonly #addressOf = new Map<string, string>();
   readonly #maxServers: number;
   readonly #evictListeners = new Set<(id: string, reason: EvictReason) => void>();
   #version = 0;
@@ -33,7 +35,7 @@ export class MemoryRegistry implements Registry {
       return { ok: false, reason: 'full' };
     }
     const address = `${server.ip}:${server.port}`;
-    if (previous !== undefined) this.#unindex(previous);
+    if (previous !== undefined) this.#unindex(previous.id);
     const holder = this.#byAddress.get(address);
     if (holder !== undefined && holder !== server.id) {
       this.#remove(holder);
@@ -41,6 +43,7 @@ export class MemoryRegistry implements Registry {
     }
     this.#servers.set(server.id, server);
     this.#byAddress.set(address, server.id);
+    this.#addressOf.set(server.id, address);
     this.#version++;
     return { ok: true };
   }
@@ -67,19 +70,20 @@ export class MemoryRegistry implements Registry {
   async close(): Promise<void> {
     this.#servers.clear();
     this.#byAddress.clear();
+    this.#addressOf.clear();
     this.#version++;
   }
 
   #remove(id: string): void {
-    const server = this.#servers.get(id);
-    if (server === undefined) return;
-    this.#servers.delete(id);
-    this.#unindex(server);
+    if (!this.#servers.delete(id)) return;
+    this.#unindex(id);
     this.#version++;
   }
 
-  #unindex(server: ListedServer): void {
-    const address = `${server.ip}:${server.port}`;
-    if (this.#byAddress.get(address) === server.id) this.#byAddress.delete(address);
+  #unindex(id: string): void {
+    const address = this.#addressOf.get(id);
+    if (address === undefined) return;
+    this.#addressOf.delete(id);
+    if (this.#byAddress.get(address) === id) this.#byAddress.delete(address);
   }
 }

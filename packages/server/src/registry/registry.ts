@@ -90,8 +90,23 @@ export function publicServerJson(s: PublicServer): string {
 }
 
 /** A listed server from its fields: adds the serialized public object. */
-export function withPublicJson(fields: Omit<ListedServer, 'json'>): ListedServer {
-  return { ...fields, json: publicServerJson(fields) };
+export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
+  // A literal, not a spread: this runs for every changed registration.
+  return {
+    id: f.id,
+    name: f.name,
+    desc: f.desc,
+    map: f.map,
+    playlist: f.playlist,
+    curPlayers: f.curPlayers,
+    maxPlayers: f.maxPlayers,
+    hasPassword: f.hasPassword,
+    gameState: f.gameState,
+    ip: f.ip,
+    port: f.port,
+    tokenId: f.tokenId,
+    json: publicServerJson(f),
+  };
 }
 
 /** Builds the registry's record of a server from its registration. */

@@ -21,6 +21,7 @@ export class RegistrationTokens {
   readonly #store: TokenStore | undefined;
   readonly #logger: Logger;
   #stored = new Map<string, Buffer>();
+  #generation = 0;
   #marker: string | null | undefined;
   #used = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
@@ -36,6 +37,16 @@ export class RegistrationTokens {
   /** How many tokens are valid now. */
   get size(): number {
     return this.#static.length + this.#stored.size;
+  }
+
+  /** Grows whenever the set of valid tokens changes (a verification cached before it is stale). */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Records a use of token `id` (for a registration verified earlier with the same token). */
+  markUsed(id: string): void {
+    if (this.#stored.has(id)) this.#used.add(id);
   }
 
   /** The id of the valid token `token`, or `undefined`. Compares hashes in constant time. */
@@ -94,6 +105,7 @@ export class RegistrationTokens {
     const revoked = [...this.#stored.keys()].filter((id) => !next.has(id));
     this.#stored = next;
     this.#marker = marker;
+    this.#generation++;
     if (revoked.length > 0) {
       this.#logger.info({ tokenIds: revoked }, 'registration tokens revoked');
       for (const listener of this.#revokedListeners) listener(revoked);
