@@ -37,7 +37,14 @@ const isBrowserTest = (path) => path.includes(`${sep}browser${sep}`);
 const ordered = [...files.filter((f) => !isBrowserTest(f)), ...files.filter(isBrowserTest)];
 const result = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=1', '--test-timeout=120000', ...ordered],
+  [
+    '--enable-source-maps',
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=1',
+    '--test-timeout=120000',
+    ...ordered,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
