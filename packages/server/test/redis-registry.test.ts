@@ -97,6 +97,28 @@ describe('RedisRegistry', () => {
     for (let i = 1; i < 200; i += 2) await a.registry.delete(`burst${i}`);
   });
 
+  it('after Redis comes back empty, live instances are not taken for dead, and their listings come back', async () => {
+    const one = await connect({ registrationTtl: 2000 });
+    const two = await connect({ registrationTtl: 2000 });
+    const deaths: string[] = [];
+    two.link.onDeath((instances) => deaths.push(...instances));
+    try {
+      await one.registry.put(server('kept', 4000));
+      await waitFor('kept mirrored', () => two.registry.get('kept') !== undefined);
+      await redis.kill();
+      await waitFor('both unavailable', () => !one.link.available && !two.link.available, 3000);
+      await redis.restart();
+      await waitFor('both available', () => one.link.available && two.link.available, 5000);
+      await waitFor('kept listed again on two', () => two.registry.get('kept') !== undefined, 2000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.deepEqual(deaths, [], 'no instance was declared dead');
+      assert.ok(two.registry.get('kept') !== undefined);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
   it('the servers of an instance that stops its heartbeat leave the other mirrors', async () => {
     const doomed = await connect({ registrationTtl: 2000 });
     const watcher = await connect({ registrationTtl: 2000 });

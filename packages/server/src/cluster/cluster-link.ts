@@ -57,6 +57,10 @@ export class ClusterLink {
   readonly #revivalListeners = new Set<() => void>();
   #live: Set<string> | undefined;
   readonly #dead = new Set<string>();
+  /** Instances seen alive and not declared dead since. */
+  readonly #known = new Set<string>();
+  /** Until then, silence is not death (set when Redis comes back). */
+  #graceUntil = 0;
   #available = false;
   #synced = false;
   #marks = new Map<string, () => void>();
@@ -133,9 +137,16 @@ export class ClusterLink {
     return this.#available;
   }
 
-  /** True when instance `id` sent a heartbeat recently (always true before the first heartbeat). */
+  /** True when instance `id` sent a heartbeat recently (or may have: before the first heartbeat, and in a grace period after an outage). */
   isLive(id: string): boolean {
-    return id === this.id || this.#live === undefined || this.#live.has(id);
+    if (id === this.id) return true;
+    if (this.#dead.has(id)) return false;
+    return this.#live === undefined || Date.now() < this.#graceUntil || this.#live.has(id);
+  }
+
+  /** Watches instance `id` (the owner of a mirrored listing): if it is not alive after the grace period, it is dead. */
+  watch(id: string): void {
+    if (id !== this.id && !this.#dead.has(id)) this.#known.add(id);
   }
 
   /** Routes messages of `channel` (the changes channel or this instance's) to `listener`. */
@@ -196,6 +207,7 @@ export class ClusterLink {
     const available = up && this.#synced && !this.#closed;
     if (available !== this.#available) {
       this.#available = available;
+      if (available) this.#graceUntil = Date.now() + this.#deadAfterMs;
       if (available) this.#logger.info({ instance: this.id }, 'Redis available');
       else if (!this.#closed) {
         this.#logger.warn({ instance: this.id }, 'Redis unavailable: serving what this instance knows');
@@ -213,6 +225,12 @@ export class ClusterLink {
       });
   }
 
+  /**
+   * Records this instance's heartbeat and reads who else is alive. An instance
+   * seen before and silent for `deadAfterMs` is dead. Right after Redis came
+   * back (possibly empty) nobody is declared dead for one `deadAfterMs`, so that
+   * every instance has had time to send a heartbeat again.
+   */
   async #heartbeat(): Promise<void> {
     if (this.command.status !== 'ready') return;
     const now = Date.now();
@@ -223,20 +241,22 @@ export class ClusterLink {
       .zrangebyscore(this.keys.instances, now - this.#deadAfterMs, '+inf')
       .exec()) as [unknown, unknown, [Error | null, string[]]];
     const next = new Set(live[1]);
-    const previous = this.#live;
     this.#live = next;
-    if (previous === undefined) return;
-    const dead = [...previous].filter((id) => !next.has(id) && id !== this.id);
-    if (dead.length > 0) {
-      for (const id of dead) this.#dead.add(id);
-      this.#logger.warn({ instances: dead }, 'instances stopped their heartbeat');
-      for (const listener of this.#deathListeners) listener(dead);
-    }
     const revived = [...next].filter((id) => this.#dead.delete(id));
+    for (const id of next) this.#known.add(id);
     if (revived.length > 0) {
       this.#logger.info({ instances: revived }, 'instances are back');
       for (const listener of this.#revivalListeners) listener();
     }
+    if (now < this.#graceUntil) return;
+    const dead = [...this.#known].filter((id) => !next.has(id) && id !== this.id);
+    if (dead.length === 0) return;
+    for (const id of dead) {
+      this.#known.delete(id);
+      this.#dead.add(id);
+    }
+    this.#logger.warn({ instances: dead }, 'instances stopped their heartbeat');
+    for (const listener of this.#deathListeners) listener(dead);
   }
 }
 

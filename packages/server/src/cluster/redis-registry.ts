@@ -213,6 +213,7 @@ export class RedisRegistry implements Registry {
           if (raw === null) continue;
           const stored = JSON.parse(raw) as StoredServer;
           if (stored.owner === self || !this.#link.isLive(stored.owner)) continue;
+          this.#link.watch(stored.owner);
           servers.set(stored.id, fromStored(stored));
           owners.set(stored.id, stored.owner);
         }
@@ -298,6 +299,7 @@ export class RedisRegistry implements Registry {
         const stored = change.s;
         // This instance is the authority on its own listings.
         if (stored.owner === this.#link.id) return;
+        this.#link.watch(stored.owner);
         this.#servers.set(stored.id, fromStored(stored));
         this.#owners.set(stored.id, stored.owner);
         this.#version++;
