@@ -2,28 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CloseCode, RegistrationError, registrationErrorMessage } from '@masterserver/protocol';
+import { markdownTable } from '@masterserver/testing';
 import { ApiError } from '../src/index.js';
 
 const doc = (name: string): string => readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
 
-/** Rows of the first Markdown table after `heading`, as arrays of cells without backticks. */
-function table(markdown: string, heading: string): string[][] {
-  const start = markdown.indexOf(heading);
-  assert.notEqual(start, -1, `heading ${heading} not found`);
-  const rows: string[][] = [];
-  let inTable = false;
-  for (const line of markdown.slice(start).split('\n')) {
-    if (line.startsWith('|')) {
-      inTable = true;
-      const cells = line
-        .split('|')
-        .slice(1, -1)
-        .map((c) => c.trim().replaceAll('`', ''));
-      if (!cells.every((c) => /^-+$/.test(c))) rows.push(cells);
-    } else if (inTable) break;
-  }
-  return rows.slice(1);
-}
+const table = (markdown: string, heading: string): string[][] => markdownTable(markdown, heading);
 
 describe('the docs match the code', () => {
   it('docs/http-api.md lists every API error code with its status, and no other', () => {

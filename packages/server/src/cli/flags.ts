@@ -153,6 +153,30 @@ export function flagValue<T>(raw: RawFlags, name: string, parse: (text: string) 
   }
 }
 
+/** Like {@link flagValue}, for a flag that has a default or must be given: a missing value is a usage error. */
+export function requiredFlag<T>(raw: RawFlags, name: string, parse: (text: string) => T): T {
+  const value = flagValue(raw, name, parse);
+  if (value === undefined) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+/** Flags the commands that use the token store share. */
+export const storeFlags = {
+  'data-dir': {
+    type: 'string',
+    env: 'MS_DATA_DIR',
+    default: './data',
+    value: 'DIR',
+    help: 'where the token store lives',
+  },
+  redis: {
+    type: 'string',
+    env: 'MS_REDIS_URL',
+    value: 'URL',
+    help: 'cluster mode: share the list, joins and tokens with every instance on this Redis',
+  },
+} as const satisfies FlagSpecs;
+
 /** Help text for `specs`. */
 export function flagsHelp(specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {

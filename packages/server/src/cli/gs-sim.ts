@@ -10,7 +10,7 @@
 import { InfoLimits } from '@masterserver/protocol';
 import { OptionError, Simulation, type SimulationCounts, type SimulationOptions } from '@masterserver/sdk';
 import { GS_PATH } from '../gateway/gateway.js';
-import { type FlagSpecs, flagValue, readFlags } from './flags.js';
+import { type FlagSpecs, readFlags, requiredFlag } from './flags.js';
 import { parseDuration, parseInteger, UsageError } from './values.js';
 
 /** The flags of `gs-sim` (HTTP-API.md, "Flags of gs-sim"). */
@@ -62,11 +62,7 @@ function parseMsUrl(text: string): string {
 export function parseGsSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv): SimulationOptions | 'help' {
   const raw = readFlags(argv, gsSimFlags, env);
   if (raw.values.has('help')) return 'help';
-  const get = <T>(name: string, parse: (text: string) => T): T => {
-    const value = flagValue(raw, name, parse);
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    return value;
-  };
+  const get = <T>(name: string, parse: (text: string) => T): T => requiredFlag(raw, name, parse);
   const regToken = raw.values.get('reg-token')?.[0];
   if (regToken === undefined || regToken === '') throw new UsageError('--reg-token (or MS_REG_TOKEN) is required');
   const count = get('count', (text) => {

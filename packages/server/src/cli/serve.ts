@@ -13,7 +13,7 @@ import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
 import type { MasterServerOptions, TlsFiles } from '../options.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
-import { type FlagSpecs, flagValue, readFlags } from './flags.js';
+import { type FlagSpecs, flagValue, readFlags, requiredFlag, storeFlags } from './flags.js';
 import {
   parseChoice,
   parseDuration,
@@ -43,13 +43,7 @@ export const serveFlags: FlagSpecs = {
     value: 'TOKEN',
     help: 'accept this registration token besides the stored ones (repeatable; env comma-separated)',
   },
-  'data-dir': {
-    type: 'string',
-    env: 'MS_DATA_DIR',
-    default: './data',
-    value: 'DIR',
-    help: 'where the token store lives',
-  },
+  'data-dir': storeFlags['data-dir'],
   'ping-interval': {
     type: 'string',
     env: 'MS_PING_INTERVAL',
@@ -142,12 +136,7 @@ export const serveFlags: FlagSpecs = {
     value: 'LEVEL',
     help: LOG_LEVELS.join('|'),
   },
-  redis: {
-    type: 'string',
-    env: 'MS_REDIS_URL',
-    value: 'URL',
-    help: 'cluster mode: share the list, joins and tokens with every instance on this Redis',
-  },
+  redis: storeFlags.redis,
   config: { type: 'string', env: 'MS_CONFIG', value: 'FILE', help: 'JSON file of flag names to values' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -192,11 +181,7 @@ export function readTls(paths: { cert: string; key: string }): TlsFiles {
 export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
   const raw = readFlags(argv, serveFlags, env);
   if (raw.values.has('help')) return 'help';
-  const get = <T>(name: string, parse: (text: string) => T): T => {
-    const value = flagValue(raw, name, parse);
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    return value;
-  };
+  const get = <T>(name: string, parse: (text: string) => T): T => requiredFlag(raw, name, parse);
   const { host, port } = get('listen', parseListen);
   const regTokens = raw.values.get('reg-token') ?? [];
   if (regTokens.some((token) => token === '')) throw new UsageError('--reg-token: a token cannot be empty');

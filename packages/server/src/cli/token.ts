@@ -7,19 +7,12 @@
 
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
 import type { TokenRecord, TokenStore } from '../tokens/token-store.js';
-import { type FlagSpecs, flagValue, readFlags } from './flags.js';
+import { type FlagSpecs, flagValue, readFlags, storeFlags } from './flags.js';
 import { parseRedisUrl, UsageError } from './values.js';
 
 /** The flags of the `token` commands. */
 export const tokenFlags: FlagSpecs = {
-  'data-dir': {
-    type: 'string',
-    env: 'MS_DATA_DIR',
-    default: './data',
-    value: 'DIR',
-    help: 'where the token store lives',
-  },
-  redis: { type: 'string', env: 'MS_REDIS_URL', value: 'URL', help: 'the tokens of the cluster on this Redis' },
+  ...storeFlags,
   name: { type: 'string', value: 'NAME', help: 'label of the new token (create)' },
   json: { type: 'boolean', help: 'print JSON for scripts' },
   help: { type: 'boolean', help: 'show this help' },
