@@ -7,6 +7,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
+import { sendJson } from './respond.js';
 
 /** Every error code the HTTP API answers with. */
 export const ApiError = {
@@ -46,12 +47,5 @@ export function sendError(
   extra?: Record<string, unknown>,
   headers?: Record<string, string>,
 ): void {
-  const body = errorBody(code, msg, extra);
-  res.writeHead(ApiError[code].status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(body);
+  sendJson(res, ApiError[code].status, errorBody(code, msg, extra), headers);
 }

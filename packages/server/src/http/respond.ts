@@ -6,13 +6,14 @@
 
 import type { ServerResponse } from 'node:http';
 
-/** Sends `value` as a JSON response that must not be cached. */
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
+/** Sends `value` (or JSON text already serialized) as a response that must not be cached. */
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: Record<string, string>): void {
+  const body = typeof value === 'string' ? value : JSON.stringify(value);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...headers,
   });
   res.end(body);
 }
