@@ -5,7 +5,7 @@
  * @module
  */
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { fetchConfig, fetchHistory } from './api.js';
 import { appendSample, mergeSamples } from './chart.js';
 import { Filters } from './components/filters.js';
@@ -69,8 +69,9 @@ export function App() {
     searchBox.current = document.getElementById('f-q');
   }, []);
 
-  // The view lives in the URL: replaced (not pushed) on every change, read back on back/forward.
-  useEffect(() => {
+  // The view lives in the URL: replaced (not pushed) on every change, in the same frame as the
+  // rows it describes, and read back on back/forward.
+  useLayoutEffect(() => {
     const search = viewToSearch(view);
     if (search !== location.search) window.history.replaceState(null, '', search === '' ? location.pathname : search);
   }, [view]);

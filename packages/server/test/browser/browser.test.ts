@@ -54,6 +54,15 @@ describe('the server browser page, in Chromium', () => {
     }
   }
 
+  /** Waits until the page's query string is `search` (the URL follows the view a moment after the rows). */
+  async function waitForSearch(search: string, timeout = 2000): Promise<void> {
+    try {
+      await page.waitForFunction((expected) => location.search === expected, search, { timeout, polling: 20 });
+    } catch {
+      assert.equal(await page.evaluate(() => location.search), search, `query string within ${timeout} ms`);
+    }
+  }
+
   const row = (name: string) => page.locator('tbody tr[data-id]', { has: page.getByText(name, { exact: true }) });
   const dialog = () => page.locator('dialog.join-dialog');
 
@@ -127,8 +136,7 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Frontier Full', 'Frontier EU']);
     await page.getByLabel('Hide full').check();
     await waitForRows(['Frontier EU']);
-    const url = new URL(page.url());
-    assert.equal(url.search, '?q=frontier&map=mp_glitch&full=hide');
+    await waitForSearch('?q=frontier&map=mp_glitch&full=hide');
 
     await page.reload();
     await page.locator('.live[data-status="live"]').waitFor();
@@ -140,7 +148,7 @@ describe('the server browser page, in Chromium', () => {
 
     await page.getByRole('button', { name: 'Clear' }).click();
     await waitForRows(['Frontier Full', 'Frontier EU', 'Frontier NA', 'Attrition']);
-    assert.equal(new URL(page.url()).search, '');
+    await waitForSearch('');
   });
 
   it('clicking a column header sorts by it; clicking again reverses; the URL keeps the order', async () => {
@@ -154,7 +162,7 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['alpha', 'Bravo', 'Charlie']);
     assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
     assert.equal(await page.locator('th.c-players').getAttribute('aria-sort'), null);
-    assert.equal(new URL(page.url()).search, '?sort=name');
+    await waitForSearch('?sort=name');
     await nameHeader.getByRole('button').click();
     await waitForRows(['Charlie', 'Bravo', 'alpha']);
     assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
@@ -162,7 +170,7 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Charlie', 'Bravo', 'alpha']);
     await page.locator('th.c-players').getByRole('button').click();
     await waitForRows(['alpha', 'Bravo', 'Charlie']);
-    assert.equal(new URL(page.url()).search, '?sort=players&dir=asc');
+    await waitForSearch('?sort=players&dir=asc');
   });
 
   it('join: a passworded server asks for the password; the game server accepts; the dialog shows address, session token and conv', async () => {
