@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@masterserver/testing';
-import { type Cluster, connectCluster } from '../src/cluster/cluster.js';
+import { type Cluster, connectCluster, openRedisTokenStore } from '../src/cluster/cluster.js';
 import { silentLogger, toListedServer } from '../src/index.js';
+import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
 import { TestRedis } from './redis-helpers.js';
 
 const server = (id: string, port: number, curPlayers = 0) =>
@@ -14,6 +15,8 @@ const server = (id: string, port: number, curPlayers = 0) =>
   );
 
 const ids = (cluster: Cluster) => [...cluster.registry.values()].map((s) => s.id).sort();
+const snapshot = (cluster: Cluster) =>
+  JSON.stringify([...cluster.registry.values()].map((s) => `${s.id}:${s.curPlayers}`).sort());
 
 describe('RedisRegistry', () => {
   let redis: TestRedis;
@@ -91,7 +94,8 @@ describe('RedisRegistry', () => {
     for (let i = 0; i < 200; i += 2) changes.push(a.registry.delete(`burst${i}`));
     for (let i = 1; i < 200; i += 2) changes.push(a.registry.put(server(`burst${i}`, 1000 + i, 9)));
     await Promise.all([first, ...changes]);
-    await waitFor('b mirrors a', () => JSON.stringify(ids(b)) === JSON.stringify(ids(a)));
+    // Every change has reached Redis; b hears of the last ones a moment later.
+    await waitFor('b mirrors a, players included', () => snapshot(b) === snapshot(a));
     assert.equal(ids(b).filter((id) => id.startsWith('burst')).length, 100);
     assert.ok([...b.registry.values()].filter((s) => s.id.startsWith('burst')).every((s) => s.curPlayers === 9));
     for (let i = 1; i < 200; i += 2) await a.registry.delete(`burst${i}`);
@@ -132,6 +136,45 @@ describe('RedisRegistry', () => {
     } finally {
       await watcher.close();
       await doomed.close().catch(() => {});
+    }
+  });
+});
+
+describe('RedisTokenStore', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await TestRedis.start();
+  });
+  after(async () => {
+    await redis?.kill();
+  });
+
+  it('an instance hears of a revocation at once, without waiting for its poll', async () => {
+    const cluster = await connectCluster({
+      url: redis.url,
+      registrationTtl: 5000,
+      maxServers: 0,
+      logger: silentLogger,
+    });
+    const admin = await openRedisTokenStore(redis.url);
+    const tokens = new RegistrationTokens([], cluster.tokenStore, silentLogger);
+    try {
+      const { record, token } = await admin.create('watched');
+      await tokens.start(3_600_000);
+      assert.equal(tokens.verify(token), record.id);
+      const revoked: string[] = [];
+      tokens.onRevoked((ids) => revoked.push(...ids));
+      const started = performance.now();
+      assert.equal(await admin.revoke(record.id), true);
+      await waitFor('the revocation is heard', () => revoked.includes(record.id), 1000);
+      assert.ok(performance.now() - started < 1000);
+      assert.equal(tokens.verify(token), undefined);
+      const created = await admin.create('new');
+      await waitFor('a new token is heard', () => tokens.verify(created.token) === created.record.id, 1000);
+    } finally {
+      await tokens.stop();
+      await admin.close();
+      await cluster.close();
     }
   });
 });

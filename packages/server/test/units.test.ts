@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { waitFor } from '@masterserver/testing';
 import { parseDuration, parseInteger, parseListen, parseRate, UsageError } from '../src/cli/values.js';
 import { SlidingWindow } from '../src/gateway/sliding-window.js';
 import { etagMatches } from '../src/http/api.js';
 import { negotiateEncoding } from '../src/http/encoding.js';
 import { compareServers, ServerListCache } from '../src/http/server-list.js';
-import { MemoryRegistry, OptionError, resolveOptions, toListedServer } from '../src/index.js';
+import { MemoryRegistry, OptionError, resolveOptions, silentLogger, toListedServer } from '../src/index.js';
+import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
+import { hashToken, type TokenRecord, type TokenStore } from '../src/tokens/token-store.js';
 
 const info = (name: string, curPlayers: number, port = 1) => ({
   name,
@@ -188,5 +191,66 @@ describe('command-line values', () => {
     assert.throws(() => parseRate('0/10s'), UsageError);
     assert.equal(parseInteger('0', 0), 0);
     assert.throws(() => parseInteger('1.5', 0), UsageError);
+  });
+});
+
+describe('RegistrationTokens', () => {
+  /** A store whose reads wait until the test lets them go, to catch a change made during a refresh. */
+  class GatedStore implements TokenStore {
+    hashes = new Map<string, Buffer>();
+    version = 0;
+    gate: Promise<void> = Promise.resolve();
+    reads = 0;
+    listener: (() => void) | undefined;
+    async create(): Promise<never> {
+      throw new Error('not used');
+    }
+    async list(): Promise<TokenRecord[]> {
+      return [];
+    }
+    async revoke(id: string): Promise<boolean> {
+      this.version++;
+      return this.hashes.delete(id);
+    }
+    async activeHashes(): Promise<Map<string, Buffer>> {
+      return new Map(this.hashes);
+    }
+    async changeMarker(): Promise<string> {
+      this.reads++;
+      const version = String(this.version);
+      await this.gate;
+      return version;
+    }
+    async markUsed(): Promise<void> {}
+    onChange(listener: () => void): () => void {
+      this.listener = listener;
+      return () => {
+        this.listener = undefined;
+      };
+    }
+    async close(): Promise<void> {}
+  }
+
+  it('a change reported during a refresh is picked up by one more refresh, not left to the next poll', async () => {
+    const store = new GatedStore();
+    const token = 'abcd1234.secret';
+    store.hashes.set('abcd1234', hashToken(token));
+    const tokens = new RegistrationTokens([], store, silentLogger);
+    await tokens.start(3_600_000);
+    assert.equal(tokens.verify(token), 'abcd1234');
+    let release!: () => void;
+    store.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const running = tokens.refresh();
+    // The refresh has read the version; now the token is revoked and the store says so.
+    await store.revoke('abcd1234');
+    store.listener?.();
+    release();
+    await running;
+    await waitFor('the second refresh', () => tokens.verify(token) === undefined, 1000);
+    assert.equal(store.reads, 3);
+    await tokens.stop();
+    assert.equal(store.listener, undefined, 'stop() stops listening');
   });
 });

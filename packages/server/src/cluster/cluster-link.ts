@@ -116,7 +116,7 @@ export class ClusterLink {
         timeout,
         `cannot reach Redis at ${redact(options.url)} within ${timeout} ms`,
       );
-      await link.subscriber.subscribe(link.keys.changes, link.keys.instance(link.id));
+      await link.subscriber.subscribe(link.keys.changes, link.keys.tokenChanges, link.keys.instance(link.id));
       await link.#heartbeat();
       await link.#sync();
       link.#started = true;
@@ -149,7 +149,7 @@ export class ClusterLink {
     if (id !== this.id && !this.#dead.has(id)) this.#known.add(id);
   }
 
-  /** Routes messages of `channel` (the changes channel or this instance's) to `listener`. */
+  /** Routes messages of `channel` (the changes channels or this instance's) to `listener`. */
   listen(channel: string, listener: ChannelListener): void {
     this.#channels.set(channel, listener);
   }

@@ -52,7 +52,7 @@ export async function connectCluster(options: ClusterOptions): Promise<Cluster> 
   });
   try {
     const registry = await RedisRegistry.create(link, options);
-    return { link, registry, tokenStore: new RedisTokenStore(link.command, link.keys), close: () => link.close() };
+    return { link, registry, tokenStore: new RedisTokenStore({ link }), close: () => link.close() };
   } catch (error) {
     await link.close();
     throw error;
@@ -74,5 +74,5 @@ export async function openRedisTokenStore(url: string, prefix?: string): Promise
     redis.disconnect();
     throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
   }
-  return new RedisTokenStore(redis, new ClusterKeys(prefix), true);
+  return new RedisTokenStore({ redis, keys: new ClusterKeys(prefix) });
 }

@@ -12,6 +12,7 @@
  * | `ms:tokens:used` | hash | token id → last use (ms) |
  * | `ms:tokens:version` | string | bumped on every token change |
  * | `ms:changes` | channel | `{"o":"put","s":{…}}`, `{"o":"del","id"}`, `{"o":"evict","id"}` |
+ * | `ms:tokens:changes` | channel | the new `ms:tokens:version`, after every token change |
  * | `ms:instance:{id}` | channel | join requests to, and join answers for, one instance |
  *
  * @module
@@ -26,6 +27,7 @@ export class ClusterKeys {
   readonly tokensUsed: string;
   readonly tokensVersion: string;
   readonly changes: string;
+  readonly tokenChanges: string;
 
   constructor(prefix = 'ms:') {
     this.prefix = prefix;
@@ -35,6 +37,7 @@ export class ClusterKeys {
     this.tokensUsed = `${prefix}tokens:used`;
     this.tokensVersion = `${prefix}tokens:version`;
     this.changes = `${prefix}changes`;
+    this.tokenChanges = `${prefix}tokens:changes`;
   }
 
   /** The record of one listed server. */

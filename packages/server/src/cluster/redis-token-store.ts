@@ -7,6 +7,7 @@
 
 import type { Redis } from 'ioredis';
 import { generateToken, generateTokenId, hashToken, type TokenRecord, type TokenStore } from '../tokens/token-store.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { ClusterKeys } from './keys.js';
 
 interface StoredToken {
@@ -17,17 +18,37 @@ interface StoredToken {
   revokedAt: number | null;
 }
 
-/** A {@link TokenStore} in Redis hashes (see `keys.ts`). */
+/** Where a {@link RedisTokenStore} talks to Redis. */
+export type RedisTokenStoreConnection =
+  /** An instance's link: the store uses its command connection and hears token changes on its subscriber. */
+  | { link: ClusterLink }
+  /** A connection of its own (the `token` commands), quit by {@link RedisTokenStore.close}. */
+  | { redis: Redis; keys: ClusterKeys };
+
+/**
+ * A {@link TokenStore} in Redis hashes (see `keys.ts`). Every change bumps
+ * `tokens:version` and is published on `tokens:changes`, so the instances of a
+ * cluster reload their tokens at once; they also poll the version, which
+ * covers a message lost to a dropped connection.
+ */
 export class RedisTokenStore implements TokenStore {
   readonly #redis: Redis;
   readonly #keys: ClusterKeys;
-  readonly #ownsConnection: boolean;
+  readonly #link: ClusterLink | undefined;
+  readonly #changeListeners = new Set<() => void>();
 
-  /** `ownsConnection`: {@link close} quits `redis`. */
-  constructor(redis: Redis, keys: ClusterKeys, ownsConnection = false) {
-    this.#redis = redis;
-    this.#keys = keys;
-    this.#ownsConnection = ownsConnection;
+  constructor(connection: RedisTokenStoreConnection) {
+    if ('link' in connection) {
+      this.#link = connection.link;
+      this.#redis = connection.link.command;
+      this.#keys = connection.link.keys;
+      this.#link.listen(this.#keys.tokenChanges, () => {
+        for (const listener of this.#changeListeners) listener();
+      });
+    } else {
+      this.#redis = connection.redis;
+      this.#keys = connection.keys;
+    }
   }
 
   async create(name: string): Promise<{ record: TokenRecord; token: string }> {
@@ -37,7 +58,7 @@ export class RedisTokenStore implements TokenStore {
       const token = generateToken(id);
       const stored: StoredToken = { name, hash: hashToken(token).toString('hex'), createdAt, revokedAt: null };
       if ((await this.#redis.hsetnx(this.#keys.tokens, id, JSON.stringify(stored))) === 1) {
-        await this.#redis.incr(this.#keys.tokensVersion);
+        await this.#changed();
         return { record: { id, name, createdAt, lastUsedAt: null, revoked: false }, token };
       }
     }
@@ -70,7 +91,7 @@ export class RedisTokenStore implements TokenStore {
     if (stored.revokedAt === null) {
       stored.revokedAt = Date.now();
       await this.#redis.hset(this.#keys.tokens, id, JSON.stringify(stored));
-      await this.#redis.incr(this.#keys.tokensVersion);
+      await this.#changed();
     }
     return true;
   }
@@ -95,7 +116,18 @@ export class RedisTokenStore implements TokenStore {
     await this.#redis.hset(this.#keys.tokensUsed, Object.fromEntries(ids.map((id) => [id, String(at)])));
   }
 
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
-    if (this.#ownsConnection) await this.#redis.quit();
+    this.#changeListeners.clear();
+    if (this.#link === undefined) await this.#redis.quit();
+  }
+
+  async #changed(): Promise<void> {
+    const version = await this.#redis.incr(this.#keys.tokensVersion);
+    await this.#redis.publish(this.#keys.tokenChanges, String(version));
   }
 }

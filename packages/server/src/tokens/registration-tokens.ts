@@ -26,6 +26,8 @@ export class RegistrationTokens {
   #used = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  #refreshAgain = false;
+  #stopWatching: (() => void) | undefined;
   readonly #revokedListeners = new Set<RevokedListener>();
 
   constructor(staticTokens: readonly string[], store: TokenStore | undefined, logger: Logger) {
@@ -73,12 +75,28 @@ export class RegistrationTokens {
     return () => this.#revokedListeners.delete(listener);
   }
 
-  /** Reloads the store's tokens if they changed, reports revoked ones and records use. */
+  /**
+   * Reloads the store's tokens if they changed, reports revoked ones and
+   * records use. A call during a refresh runs one more after it (the running
+   * one may have read the store before the change that prompted the call).
+   */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#refresh().finally(() => {
+    if (this.#refreshing !== undefined) {
+      this.#refreshAgain = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = this.#refresh().finally(() => {
       this.#refreshing = undefined;
+      if (this.#refreshAgain) {
+        this.#refreshAgain = false;
+        this.#refreshInBackground();
+      }
     });
     return this.#refreshing;
+  }
+
+  #refreshInBackground(): void {
+    this.refresh().catch((error: unknown) => this.#logger.error({ err: error }, 'token store refresh failed'));
   }
 
   async #refresh(): Promise<void> {
@@ -112,13 +130,15 @@ export class RegistrationTokens {
     }
   }
 
-  /** Loads the store now, then refreshes every `intervalMs` until {@link stop}. */
+  /**
+   * Loads the store now, then refreshes every `intervalMs`, and at once when
+   * the store reports a change, until {@link stop}.
+   */
   async start(intervalMs: number): Promise<void> {
     await this.refresh();
     if (this.#store === undefined) return;
-    this.#timer = setInterval(() => {
-      this.refresh().catch((error: unknown) => this.#logger.error({ err: error }, 'token store refresh failed'));
-    }, intervalMs);
+    this.#stopWatching = this.#store.onChange?.(() => this.#refreshInBackground());
+    this.#timer = setInterval(() => this.#refreshInBackground(), intervalMs);
     this.#timer.unref();
   }
 
@@ -126,6 +146,8 @@ export class RegistrationTokens {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
     await this.refresh();
   }
 }

@@ -45,6 +45,12 @@ export interface TokenStore {
   changeMarker(): Promise<string | null>;
   /** Records that these tokens were used at `at`. */
   markUsed(ids: readonly string[], at: number): Promise<void>;
+  /**
+   * Optional: calls `listener` soon after a token changes anywhere, so that a
+   * revocation takes effect at once rather than at the next poll. Returns a
+   * function that removes it.
+   */
+  onChange?(listener: () => void): () => void;
   /** Releases the store. */
   close(): Promise<void>;
 }
