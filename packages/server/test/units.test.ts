@@ -96,6 +96,19 @@ describe('ServerListCache', () => {
     assert.equal(cache.current(), first, 'a rebuild right after a build waits');
   });
 
+  it('a list of up to 999 servers is rebuilt after every change, however recent the last build', () => {
+    const registry = new MemoryRegistry();
+    for (let i = 0; i < 998; i++) registry.put(toListedServer(`s${i}`, info(`s${i}`, i % 16, i), '1.1.1.1', 't'));
+    const cache = new ServerListCache(registry, { maxStaleMs: 10_000 });
+    for (let i = 0; i < 20; i++) {
+      const before = cache.current();
+      registry.put(toListedServer('changing', info('changing', i, 99999), '1.1.1.1', 't'));
+      const after = cache.current();
+      assert.notEqual(after, before);
+      assert.equal(after.servers.find((s) => s.id === 'changing')?.curPlayers, i);
+    }
+  });
+
   it('compresses each encoding once per snapshot', async () => {
     const registry = new MemoryRegistry();
     registry.put(toListedServer('a', info('a', 1), '1.1.1.1', 't'));

@@ -65,11 +65,15 @@ export function compareServers(a: ListedServer, b: ListedServer): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Lists shorter than this are rebuilt after every change: it costs well under a millisecond. */
+const THROTTLE_FROM_SERVERS = 1000;
+
 /**
  * Builds {@link ListSnapshot}s lazily: a request after a change rebuilds the
- * list, unless the last build was so recent that rebuilding again would spend
- * more than a fifth of the time building (large lists under churn). A change
- * is always visible within `maxStaleMs`.
+ * list. Only a large list (at least {@link THROTTLE_FROM_SERVERS}) under churn
+ * may be served a little stale: when the last build was so recent that
+ * rebuilding again would spend more than a fifth of the time building. A
+ * change is always visible within `maxStaleMs`.
  */
 export class ServerListCache {
   readonly #registry: Registry;
@@ -89,7 +93,11 @@ export class ServerListCache {
     const version = this.#registry.version;
     if (snapshot !== undefined && snapshot.version === version) return snapshot;
     const now = performance.now();
-    if (snapshot !== undefined && now - this.#builtAt < Math.min(this.#maxStaleMs, this.#buildMs * 4)) {
+    if (
+      snapshot !== undefined &&
+      snapshot.count >= THROTTLE_FROM_SERVERS &&
+      now - this.#builtAt < Math.min(this.#maxStaleMs, this.#buildMs * 4)
+    ) {
       return snapshot;
     }
     const servers = [...this.#registry.values()].sort(compareServers);
