@@ -1,15 +1,133 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { ServerInfo } from '@masterserver/protocol';
-import type { TestGameServer } from '@masterserver/testing';
+import { fileURLToPath } from 'node:url';
+import {
+  acceptEveryone,
+  GameServerClient,
+  JoinErrorType,
+  type JoinEvent,
+  type JoinHandler,
+  rejectJoin,
+  type ServerInfoInit,
+} from '@masterserver/sdk';
 import type { Page } from 'playwright-core';
-import { startMs, type TestMs } from '../helpers.js';
+import { startMs, type TestMs, TOKEN } from '../helpers.js';
 import { launchBrowser, type TestBrowser } from './browser-helpers.js';
 
-/** A registered test game server and the info it registered with (to register again with changes). */
+/**
+ * Where the screenshot for the README is written: `MS_SCREENSHOT`, or
+ * `artifacts/server-browser.png` at the root of the repository (not kept in
+ * git; `npm run screenshot` writes the README's `docs/images/server-browser.png`).
+ */
+const SCREENSHOT = resolve(
+  process.env.MS_SCREENSHOT ?? fileURLToPath(new URL('../../../../../artifacts/server-browser.png', import.meta.url)),
+);
+
+/** An evening on a community masterserver, for the screenshot: name, map, playlist, players, slots, state, password. */
+const EVENING: ReadonlyArray<Partial<ServerInfoInit>> = [
+  {
+    name: '[EU] Attrition 24/7 | Vanilla+',
+    desc: 'No cheese. Discord in the MOTD',
+    map: 'mp_glitch',
+    playlist: 'aitdm',
+    curPlayers: 14,
+    maxPlayers: 16,
+    gameState: 4,
+  },
+  {
+    name: 'Frontier Defense — Master difficulty',
+    desc: 'Bring a Legion',
+    map: 'mp_homestead',
+    playlist: 'fd_master',
+    curPlayers: 4,
+    maxPlayers: 4,
+    gameState: 4,
+  },
+  {
+    name: 'Pilots vs Pilots | Angel City only',
+    desc: '',
+    map: 'mp_angel_city',
+    playlist: 'ps',
+    curPlayers: 11,
+    maxPlayers: 12,
+    gameState: 4,
+  },
+  {
+    name: '[NA-East] Titan Brawl',
+    desc: 'Balanced teams, 2x XP weekends',
+    map: 'mp_colony02',
+    playlist: 'ttdm',
+    curPlayers: 9,
+    maxPlayers: 12,
+    gameState: 5,
+  },
+  {
+    name: 'Amped Hardpoint [ASIA]',
+    desc: 'Tokyo host',
+    map: 'mp_eden',
+    playlist: 'cp',
+    curPlayers: 7,
+    maxPlayers: 16,
+    gameState: 4,
+  },
+  {
+    name: 'Scrims — ask for the password',
+    desc: 'League nights Tue/Thu',
+    map: 'mp_thaw',
+    playlist: 'lts',
+    curPlayers: 6,
+    maxPlayers: 10,
+    gameState: 2,
+    password: 'scrims',
+  },
+  {
+    name: 'Live Fire Lounge',
+    desc: '',
+    map: 'mp_lf_stacks',
+    playlist: 'lf',
+    curPlayers: 5,
+    maxPlayers: 12,
+    gameState: 4,
+  },
+  {
+    name: 'Gun Game & parkour',
+    desc: 'Modded: grapple everywhere',
+    map: 'mp_black_water_canal',
+    playlist: 'gg',
+    curPlayers: 3,
+    maxPlayers: 16,
+    gameState: 1,
+  },
+  {
+    name: 'Coliseum 1v1',
+    desc: 'Winner stays',
+    map: 'mp_coliseum',
+    playlist: 'coliseum',
+    curPlayers: 2,
+    maxPlayers: 2,
+    gameState: 7,
+  },
+  {
+    name: 'Fresh install, come say hi',
+    desc: '',
+    map: 'mp_forwardbase_kodai',
+    playlist: 'aitdm',
+    curPlayers: 0,
+    maxPlayers: 16,
+    gameState: 1,
+  },
+];
+
+/** A game server on the SDK, listed, with the joins it answered. */
 interface Registered {
-  gs: TestGameServer;
-  info: Partial<ServerInfo> & { port: number };
+  gs: GameServerClient;
+  info: ServerInfoInit;
+  /** The joins it answered, oldest first. */
+  joins: JoinEvent[];
+  /** How it answers the next joins: accepts everyone unless a test says otherwise. */
+  onJoin: JoinHandler;
 }
 
 describe('the server browser page, in Chromium', () => {
@@ -17,17 +135,35 @@ describe('the server browser page, in Chromium', () => {
   let browser: TestBrowser | undefined;
   let page: Page;
   let nextPort = 45_000;
-  const opened: TestGameServer[] = [];
+  const opened: GameServerClient[] = [];
   /** Console errors, page errors and CSP violations of the current test. */
   const problems: string[] = [];
 
-  async function register(info: Partial<ServerInfo>): Promise<Registered> {
-    const gs = await t.connect();
-    const full = { port: nextPort++, ...info };
-    const answer = await gs.register(full);
-    assert.equal(answer.value.success, true, answer.text);
+  /** Starts an SDK game server with `info` (over defaults) and waits until it is listed. */
+  async function register(info: Partial<ServerInfoInit>): Promise<Registered> {
+    const full: ServerInfoInit = {
+      name: 'Test Server',
+      desc: '',
+      port: nextPort++,
+      map: 'mp_forwardbase_kodai',
+      playlist: 'fd_regular',
+      maxPlayers: 16,
+      ...info,
+    };
+    const gs = new GameServerClient({
+      url: t.wsUrl,
+      regToken: TOKEN,
+      info: full,
+      minRegisterGap: 0,
+      backoff: { initial: 50, max: 200 },
+      onJoin: (join, signal) => registered.onJoin(join, signal),
+    });
+    const registered: Registered = { gs, info: full, joins: [], onJoin: acceptEveryone };
+    gs.on('join', (event) => registered.joins.push(event));
     opened.push(gs);
-    return { gs, info: full };
+    gs.on('registrationFailed', (error) => problems.push(`${full.name} was not listed: ${error.msg}`));
+    await gs.start().whenRegistered(AbortSignal.timeout(5000));
+    return registered;
   }
 
   /** Opens the page and waits until the live stream delivered the list. */
@@ -117,7 +253,7 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Resident']);
     const late = await register({ name: 'Newcomer', curPlayers: 1 });
     await waitForRows(['Resident', 'Newcomer']);
-    await late.gs.register({ ...late.info, curPlayers: 9 });
+    late.gs.update({ curPlayers: 9 }, { now: true });
     await waitForRows(['Newcomer', 'Resident']);
     assert.equal(await row('Newcomer').locator('.count').textContent(), '9/16');
     await late.gs.close();
@@ -174,7 +310,7 @@ describe('the server browser page, in Chromium', () => {
   });
 
   it('join: a passworded server asks for the password; the game server accepts; the dialog shows address, session token and conv', async () => {
-    const { gs, info } = await register({ name: 'Secret Base', password: 'hunter2' });
+    const { info, joins } = await register({ name: 'Secret Base', password: 'hunter2' });
     await open();
     await row('Secret Base').getByRole('button', { name: 'Join Secret Base' }).click();
     const d = dialog();
@@ -185,23 +321,24 @@ describe('the server browser page, in Chromium', () => {
     await d.getByLabel('Server password').fill('hunter2');
     await d.getByLabel('Username').fill('Viper');
     await d.getByLabel('Clan tag').fill('NS');
-    const request = gs.next(5000);
     await d.getByRole('button', { name: 'Join', exact: true }).click();
-    const joinRequest = await request;
-    assert.equal(joinRequest.value.username, 'Viper');
-    assert.equal(joinRequest.value.clantag, 'NS');
-    gs.answer(joinRequest);
     await d.locator('[data-field="address"]').waitFor();
+    // What the game server's join handler saw is what the player is shown.
+    assert.equal(joins.length, 1);
+    const [{ join, accepted }] = joins as [JoinEvent];
+    assert.equal(accepted, true);
+    assert.equal(join.username, 'Viper');
+    assert.equal(join.clantag, 'NS');
     assert.equal(await d.locator('[data-field="address"]').textContent(), `127.0.0.1:${info.port}`);
-    assert.equal(await d.locator('[data-field="sessionToken"]').textContent(), joinRequest.value.sessionToken);
-    assert.equal(await d.locator('[data-field="conv"]').textContent(), String(joinRequest.value.conv));
+    assert.equal(await d.locator('[data-field="sessionToken"]').textContent(), join.sessionToken);
+    assert.equal(await d.locator('[data-field="conv"]').textContent(), String(join.conv));
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Done');
     await d.getByRole('button', { name: 'Done' }).click();
     await d.waitFor({ state: 'detached' });
   });
 
   it('join: a wrong password is said in words, and the password field gets the focus back', async () => {
-    await register({ name: 'Locked Door', password: 'right' });
+    const { joins } = await register({ name: 'Locked Door', password: 'right' });
     await open();
     await row('Locked Door').getByRole('button', { name: 'Join Locked Door' }).click();
     const d = dialog();
@@ -210,17 +347,17 @@ describe('the server browser page, in Chromium', () => {
     await d.getByRole('button', { name: 'Join', exact: true }).click();
     assert.match(String(await d.getByRole('alert').textContent()), /^Wrong password/);
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'password');
+    assert.deepEqual(joins, [], 'the masterserver refused it without asking the game server');
   });
 
   it('join: a rejection shows the game server’s message', async () => {
-    const { gs } = await register({ name: 'Picky' });
+    const picky = await register({ name: 'Picky' });
+    picky.onJoin = () => rejectJoin(JoinErrorType.REFUSED, 'Server is whitelisted');
     await open();
     await row('Picky').getByRole('button', { name: 'Join Picky' }).click();
     const d = dialog();
     await d.getByLabel('Username').fill('Pilot');
-    const request = gs.next(5000);
     await d.getByRole('button', { name: 'Join', exact: true }).click();
-    gs.answer(await request, { type: 1, msg: 'Server is whitelisted' });
     assert.equal(await d.getByRole('alert').textContent(), 'The game server refused the join: Server is whitelisted');
   });
 
@@ -322,13 +459,50 @@ describe('the server browser page, in Chromium', () => {
         headers: [...document.querySelectorAll('thead th')].map((h) => h.getBoundingClientRect().width),
       }));
     const before = await geometry();
-    await b.gs.register({ ...b.info, curPlayers: 15, name: 'Steady B' });
+    b.gs.update({ curPlayers: 15 }, { now: true });
     await register({ name: 'Steady Z', curPlayers: 16, maxPlayers: 16 });
     await waitForRows(['Steady A', 'Steady B', 'Steady Z']);
     await page.waitForFunction(() => document.querySelector('tbody tr:nth-child(2) .count')?.textContent === '15/16');
     await new Promise((resolve) => setTimeout(resolve, 400)); // the bar's transition
     assert.deepEqual(await geometry(), before);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { shifts: string[] }).shifts), []);
+  });
+
+  it('a screenshot for the README: a desktop window on a busy evening, written as a PNG', async () => {
+    for (const info of EVENING) await register(info);
+    const players = EVENING.reduce((sum, s) => sum + (s.curPlayers ?? 0), 0);
+    // The test cannot wait an hour for the chart, so the picture's history is made up: a
+    // crowd arriving over the evening, ending at the servers above (the list itself is real).
+    await page.route('**/v2/client/stats/history', (route) => {
+      const now = Date.now();
+      const samples = Array.from({ length: 720 }, (_, i) => {
+        const x = i / 719;
+        const swing = Math.sin(i / 9) * 2 + Math.sin(i / 37) * 3;
+        return {
+          t: now - (719 - i) * 5000,
+          players: Math.max(0, Math.round(players * (0.35 + 0.65 * x ** 1.5) + swing * x)),
+          servers: Math.min(EVENING.length, Math.round(5 + 5 * x + Math.sin(i / 60))),
+        };
+      });
+      return route.fulfill({ json: { intervalMs: 5000, windowMs: 3_600_000, samples } });
+    });
+    await page.setViewportSize({ width: 1280, height: 760 });
+    await open();
+    await waitForRows(
+      [...EVENING]
+        .sort((a, b) => (b.curPlayers ?? 0) - (a.curPlayers ?? 0) || String(a.name).localeCompare(String(b.name)))
+        .map((s) => String(s.name)),
+    );
+    await page.waitForFunction(
+      () => (document.querySelector('.spark.players path')?.getAttribute('d') ?? '').length > 100,
+    );
+    await page.locator('#f-q').blur();
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
+    const png = readFileSync(SCREENSHOT);
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.equal(png.readUInt32BE(16), 1280, 'width');
+    assert.ok(png.readUInt32BE(20) >= 760, 'height');
   });
 
   it('shows the players and servers of the last hour as two labelled sparklines', async () => {
