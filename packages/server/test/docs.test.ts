@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { CloseCode, RegistrationError, registrationErrorMessage } from '@masterserver/protocol';
 import { markdownTable } from '@masterserver/testing';
 import { ApiError } from '../src/index.js';
+import { startMs, TOKEN } from './helpers.js';
 
 const doc = (name: string): string => readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -34,3 +37,44 @@ describe('the docs match the code', () => {
     }
   });
 });
+
+describe('the README, as a new user runs it', () => {
+  it('"Try it": the shell snippet registers a game server and the curl lists it', async () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Try it'));
+    const snippet = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+    if (snippet === undefined || !snippet.includes('curl'))
+      assert.fail('the first sh block of "Try it" registers and lists');
+    const t = await startMs();
+    try {
+      // As printed, with this test's token and port in place of the example's.
+      const port = new URL(t.url).port;
+      const script = snippet
+        .replace(/^(export )?TOKEN=\S+/m, (_, exported: string | undefined) => `${exported ?? ''}TOKEN=${TOKEN}`)
+        .replaceAll(':8080', `:${port}`);
+      assert.notEqual(script, snippet);
+      const run = await runShell(`${script}\nkill %1 2>/dev/null; wait`);
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(run.stdout.includes('"success":true'), run.stdout);
+      const listed = JSON.parse(run.stdout.slice(run.stdout.indexOf('['))) as Array<{ name: string }>;
+      assert.deepEqual(
+        listed.map((s) => s.name),
+        ['My server'],
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+/** Runs `script` with bash in the repository's root (where `ws` resolves), with a 20 s limit. */
+function runShell(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-c', script],
+      { cwd: fileURLToPath(new URL('../../../../', import.meta.url)), timeout: 20_000 },
+      (error, stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr }),
+    );
+  });
+}
