@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { delay, fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
-import { runCli, runCliAsync, startServe, tempDir } from './cli-helpers.js';
+import { delay, fetchRaw, postJson, TestGameServer, waitFor } from '@masterserver/testing';
+import { SignJWT } from 'jose';
+import { parseServeConfig, type ServeConfig, serveFlags } from '../src/cli/serve.js';
+import { JwtPlayerAuth } from '../src/index.js';
+import { makeCertificate, runCli, runCliAsync, startServe, tempDir } from './cli-helpers.js';
 
 const fast = ['--listen', '127.0.0.1:0', '--ping-interval', '500ms', '--pong-timeout', '500ms'];
 
@@ -201,6 +206,154 @@ describe('masterserver token', () => {
       assert.equal(entry?.revoked, true);
       assert.notEqual(entry?.lastUsedAt, null, 'last use is recorded');
       gs.socket.destroy();
+    } finally {
+      await ms.stop();
+    }
+  });
+});
+
+describe('masterserver serve – every flag, and its environment variable, reaches the masterserver', () => {
+  const dir = tempDir();
+  const tls = makeCertificate(dir, 'flags');
+  const jwtKey = join(dir, 'jwt.secret');
+  writeFileSync(jwtKey, 'a-shared-secret-of-at-least-32-bytes!!\n');
+  const values: Record<string, { flag: string[]; env: string }> = {
+    MS_LISTEN: { flag: ['--listen', '127.0.0.2:9123'], env: '127.0.0.2:9123' },
+    MS_REG_TOKENS: { flag: ['--reg-token', 'tok-a', '--reg-token', 'tok-b'], env: 'tok-a,tok-b' },
+    MS_DATA_DIR: { flag: ['--data-dir', dir], env: dir },
+    MS_PING_INTERVAL: { flag: ['--ping-interval', '3s'], env: '3s' },
+    MS_PONG_TIMEOUT: { flag: ['--pong-timeout', '4s'], env: '4s' },
+    MS_REGISTRATION_TTL: { flag: ['--registration-ttl', '45s'], env: '45s' },
+    MS_JOIN_TIMEOUT: { flag: ['--join-timeout', '2500ms'], env: '2500ms' },
+    MS_MAX_MESSAGE_SIZE: { flag: ['--max-message-size', '4096'], env: '4096' },
+    MS_REGISTRATION_RATE: { flag: ['--registration-rate', '5/20s'], env: '5/20s' },
+    MS_MAX_CONNECTIONS_PER_IP: { flag: ['--max-connections-per-ip', '7'], env: '7' },
+    MS_MAX_CONNECTIONS: { flag: ['--max-connections', '99'], env: '99' },
+    MS_MAX_SERVERS: { flag: ['--max-servers', '123'], env: '123' },
+    MS_TLS_CERT: { flag: ['--tls-cert', tls.cert], env: tls.cert },
+    MS_TLS_KEY: { flag: ['--tls-key', tls.key], env: tls.key },
+    MS_TRUST_PROXY: {
+      flag: ['--trust-proxy', '10.0.0.0/8', '--trust-proxy', '192.168.0.1'],
+      env: '10.0.0.0/8,192.168.0.1',
+    },
+    MS_PLAYER_AUTH: { flag: ['--player-auth', 'jwt'], env: 'jwt' },
+    MS_JWT_KEY: { flag: ['--jwt-key', jwtKey], env: jwtKey },
+    MS_LOG_LEVEL: { flag: ['--log-level', 'debug'], env: 'debug' },
+    MS_REDIS_URL: { flag: ['--redis', 'redis://127.0.0.1:6390/2'], env: 'redis://127.0.0.1:6390/2' },
+  };
+  const expected = {
+    host: '127.0.0.2',
+    port: 9123,
+    dataDir: dir,
+    logLevel: 'debug',
+    redis: 'redis://127.0.0.1:6390/2',
+    tlsPaths: tls,
+    options: {
+      regTokens: ['tok-a', 'tok-b'],
+      pingInterval: 3000,
+      pongTimeout: 4000,
+      registrationTtl: 45_000,
+      joinTimeout: 2500,
+      maxMessageSize: 4096,
+      registrationRate: { count: 5, windowMs: 20_000 },
+      maxConnectionsPerIp: 7,
+      maxConnections: 99,
+      maxServers: 123,
+      trustProxy: ['10.0.0.0/8', '192.168.0.1'],
+      tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
+    },
+  };
+  /** The parsed configuration, its JWT verifier checked and left out. */
+  const parsed = (argv: string[], env: NodeJS.ProcessEnv) => {
+    const config = parseServeConfig(argv, env);
+    assert.notEqual(config, 'help');
+    const { playerAuth, ...options } = (config as ServeConfig).options;
+    assert.ok(playerAuth instanceof JwtPlayerAuth, '--player-auth jwt with --jwt-key makes a verifier');
+    return { ...(config as ServeConfig), options };
+  };
+
+  it('as flags', () => {
+    assert.deepEqual(
+      parsed(
+        Object.values(values).flatMap((v) => v.flag),
+        {},
+      ),
+      expected,
+    );
+  });
+
+  it('as environment variables, with the names of the HTTP API reference', () => {
+    assert.deepEqual(
+      parsed([], Object.fromEntries(Object.entries(values).map(([name, v]) => [name, v.env]))),
+      expected,
+    );
+    const documented = new Set(Object.values(serveFlags).flatMap((spec) => (spec.env === undefined ? [] : [spec.env])));
+    documented.delete('MS_CONFIG');
+    assert.deepEqual([...documented].sort(), Object.keys(values).sort(), 'every environment variable is tried');
+  });
+
+  it('as a --config file named by MS_CONFIG', () => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ 'max-servers': 321, 'join-timeout': '1s', 'reg-token': ['from-file'] }));
+    const config = parseServeConfig([], { MS_CONFIG: file, MS_DATA_DIR: dir }) as ServeConfig;
+    assert.equal(config.options.maxServers, 321);
+    assert.equal(config.options.joinTimeout, 1000);
+    assert.deepEqual(config.options.regTokens, ['from-file']);
+  });
+
+  it('a flag wins over its environment variable', () => {
+    const config = parseServeConfig(['--max-servers', '5'], { MS_MAX_SERVERS: '6', MS_DATA_DIR: dir }) as ServeConfig;
+    assert.equal(config.options.maxServers, 5);
+  });
+});
+
+describe('masterserver serve --player-auth jwt, end to end', () => {
+  it('from the environment: a signed token joins as its claims, a forged one is 401; the logs tell both and hold no secret', async () => {
+    const dir = tempDir();
+    const secret = 'another-shared-secret-of-32-bytes-or-more';
+    const jwtKey = join(dir, 'jwt.secret');
+    writeFileSync(jwtKey, `${secret}\n`);
+    const ms = await startServe(['--listen', '127.0.0.1:0', '--log-level', 'debug'], {
+      MS_PLAYER_AUTH: 'jwt',
+      MS_JWT_KEY: jwtKey,
+      MS_REG_TOKENS: 'jwt-reg-token',
+      MS_DATA_DIR: dir,
+    });
+    try {
+      const gs = await TestGameServer.connect(ms.wsUrl, 'jwt-reg-token');
+      assert.equal((await gs.register({ name: 'jwt', password: 'jwt-pass-secret' })).value.success, true);
+      const [server] = (await fetchRaw(`${ms.url}/v2/client/servers`)).json as Array<{ id: string }>;
+      const signed = await new SignJWT({ username: 'Viper', clantag: 'JWT' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(Buffer.from(secret));
+      const body = { serverId: server?.id, password: 'jwt-pass-secret', username: 'body', clantag: 'BODY' };
+      const join = postJson(`${ms.url}/v2/client/join`, body, { authorization: `Bearer ${signed}` });
+      const request = await gs.next(5000);
+      assert.equal(request.value.username, 'Viper');
+      assert.equal(request.value.clantag, 'JWT');
+      gs.answer(request);
+      assert.equal((await join).status, 200);
+      const forged = await new SignJWT({ username: 'Viper' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('5m')
+        .sign(Buffer.from('x'.repeat(40)));
+      const refused = await postJson(`${ms.url}/v2/client/join`, body, { authorization: `Bearer ${forged}` });
+      assert.equal(refused.status, 401);
+      gs.socket.destroy();
+      await waitFor('both joins logged', () => ms.stdout().includes('"outcome":"unauthorized"'));
+      const log = ms.stdout();
+      assert.ok(log.includes('"outcome":"accepted"'), log);
+      for (const kept of [
+        secret,
+        signed,
+        forged,
+        'jwt-reg-token',
+        'jwt-pass-secret',
+        request.value.sessionToken as string,
+      ]) {
+        assert.ok(!log.includes(kept), `the logs hold ${kept.slice(0, 12)}…`);
+      }
     } finally {
       await ms.stop();
     }

@@ -1,43 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { fetchRaw, RawWebSocket, registrationText, serverInfo, TestGameServer } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
-import { startServe, tempDir } from './cli-helpers.js';
+import { makeCertificate, startServe, tempDir } from './cli-helpers.js';
 import { TOKEN } from './helpers.js';
-
-/** A self-signed certificate for 127.0.0.1 made with openssl; returns the file paths. */
-function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 /** The subject CN of the certificate a TLS server presents now. */
 function presentedName(port: number, ca: Buffer): Promise<string> {

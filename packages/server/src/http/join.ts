@@ -108,14 +108,16 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
     const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
     if (!auth.ok) {
       ctx.metrics.join('unauthorized');
+      ctx.logger.info({ outcome: 'unauthorized', reason: auth.reason }, 'join');
       sendError(res, 'UNAUTHORIZED', auth.reason, undefined, { 'www-authenticate': 'Bearer' });
       return;
     }
     identified = auth.player;
   }
   const body = await readJoinBody(req, res, identified === undefined);
-  if (body === undefined) {
+  if (typeof body === 'string') {
     ctx.metrics.join('bad_request');
+    ctx.logger.info({ outcome: 'bad-request', reason: body }, 'join');
     return;
   }
   const player = identified ?? (body.player as JoinPlayer);
@@ -131,31 +133,35 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   sendJoinOutcome(res, outcome);
 }
 
-/** Reads and checks a join body; sends 400/413 and resolves `undefined` when it is not valid. */
+/**
+ * Reads and checks a join body. When it is not valid, sends 400/413 (or drops
+ * an aborted request) and resolves why, for the log.
+ */
 async function readJoinBody(
   req: IncomingMessage,
   res: ServerResponse,
   withPlayer: boolean,
-): Promise<JoinBody | undefined> {
+): Promise<JoinBody | string> {
   let text: string;
   try {
     text = await readBody(req, MAX_JOIN_BODY);
   } catch (error) {
-    if (error instanceof BodyTooLargeError) sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
-    else res.destroy();
-    return undefined;
+    if (error instanceof BodyTooLargeError) {
+      sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
+      return error.message;
+    }
+    res.destroy();
+    return 'the request was aborted';
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    sendError(res, 'BAD_REQUEST', 'the body is not valid JSON');
-    return undefined;
+    const reason = 'the body is not valid JSON';
+    sendError(res, 'BAD_REQUEST', reason);
+    return reason;
   }
   const body = parseJoinBody(value, withPlayer);
-  if (typeof body === 'string') {
-    sendError(res, 'BAD_REQUEST', body);
-    return undefined;
-  }
+  if (typeof body === 'string') sendError(res, 'BAD_REQUEST', body);
   return body;
 }
