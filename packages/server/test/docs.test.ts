@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CloseCode, RegistrationError, registrationErrorMessage } from '@masterserver/protocol';
 import { markdownTable } from '@masterserver/testing';
+import { ClusterKeys } from '../src/cluster/keys.js';
 import { ApiError } from '../src/index.js';
 import { startMs, TOKEN } from './helpers.js';
 
@@ -35,6 +36,17 @@ describe('the docs match the code', () => {
     for (const [type, msg] of rows) {
       assert.ok(msg?.startsWith(registrationErrorMessage[Number(type) as RegistrationError]), `type ${type}`);
     }
+  });
+});
+
+describe('the README matches the code', () => {
+  it('lists every Redis key and channel of a cluster, and no other', () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const documented = markdownTable(readme, '### Redis keys and channels').map(([name]) => name);
+    const keys = new ClusterKeys();
+    const named = Object.entries(keys).flatMap(([field, value]) => (field === 'prefix' ? [] : [value as string]));
+    const templated = [keys.server('{id}'), keys.address('{ip}', '{port}' as unknown as number), keys.instance('{id}')];
+    assert.deepEqual(documented.sort(), [...named, ...templated].sort());
   });
 });
 
