@@ -16,7 +16,11 @@ import type { PlayerJoin } from './join.js';
  */
 export type ClientStatus =
   | { readonly state: 'idle' }
-  /** Opening connection number `attempt` since the last successful registration (from 1). */
+  /**
+   * Opening a connection: `attempt` is 1 plus the closes and failed connects
+   * since the last successful registration (the first connection is 1; the
+   * one replacing a registered connection that closed is 2).
+   */
   | { readonly state: 'connecting'; readonly attempt: number }
   /** Open and registering; `registrationError` is the last refusal on this connection, if any. */
   | { readonly state: 'connected'; readonly registrationError?: ResponseError }
@@ -57,7 +61,7 @@ export interface JoinEvent {
 export interface GameServerClientEvents {
   /** Every change of {@link ClientStatus}. */
   status: ClientStatus;
-  /** A connection attempt starts. */
+  /** A connection attempt starts; `attempt` as in {@link ClientStatus}. */
   connecting: { url: string; attempt: number };
   /** The WebSocket opened; the registration goes out now (or after the interval, after a refusal). */
   connected: { url: string };

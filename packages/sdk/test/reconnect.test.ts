@@ -28,14 +28,24 @@ describe('reconnect – backoff with full jitter', () => {
     assert.equal(transport.connections.length, 7);
   });
 
-  it('the status says how long it waits and which attempt comes next', async () => {
-    const { client, transport } = setup();
+  it('the status says how long it waits and which attempt comes next; connecting names the URL and the attempt', async () => {
+    const { client, transport, named } = setup();
     client.start();
     assert.deepEqual(client.status, { state: 'connecting', attempt: 1 });
     transport.last.end(refused);
     assert.deepEqual(client.status, { state: 'reconnecting', attempt: 2, delay: 500, code: 1006 });
     await advance(500);
     assert.deepEqual(client.status, { state: 'connecting', attempt: 2 });
+    const url = 'ws://ms.test/v2/server/ws';
+    assert.deepEqual(named('connecting'), [
+      { url, attempt: 1 },
+      { url, attempt: 2 },
+    ]);
+    transport.last.open();
+    transport.last.receive(registrationOk(1));
+    transport.last.end(refused);
+    await advance(named('disconnected').at(-1)?.reconnectIn ?? 0);
+    assert.deepEqual(named('connecting').at(-1), { url, attempt: 2 }, 'a registration starts the count again');
   });
 
   it('a reconnect never happens inside the close, even at delay 0: it waits for its timer', async () => {
