@@ -65,6 +65,8 @@ export class MasterServer {
   #ownsServer = false;
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  /** Responses not yet finished, so that shutdown can tell their clients not to keep the connection. */
+  readonly #inFlight = new Set<ServerResponse>();
 
   constructor(options: MasterServerOptions = {}) {
     this.options = resolveOptions(options);
@@ -101,7 +103,15 @@ export class MasterServer {
       webRoot: this.options.webRoot,
       maxEventStreams: this.options.maxEventStreams,
     });
-    this.handleRequest = this.#api.handle;
+    const handle = this.#api.handle;
+    this.handleRequest = (req, res) => {
+      if (this.#closing !== undefined) res.setHeader('connection', 'close');
+      else {
+        this.#inFlight.add(res);
+        res.once('close', () => this.#inFlight.delete(res));
+      }
+      handle(req, res);
+    };
   }
 
   /** The `upgrade` listener: game-server WebSockets on `/v2/server/ws`, refusals elsewhere. */
@@ -185,6 +195,8 @@ export class MasterServer {
 
   async #close(): Promise<void> {
     const server = this.#server;
+    // Requests in flight finish, then their connections close instead of idling for keep-alive.
+    for (const res of this.#inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     // Live-list streams never end on their own: end them so that the HTTP server can close.
     this.#api.close();
     this.stats.stop();

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
-import { delay, fetchRaw, HandshakeError, RawWebSocket, TestGameServer, waitFor } from '@masterserver/testing';
+import {
+  delay,
+  fetchRaw,
+  HandshakeError,
+  postJson,
+  RawWebSocket,
+  TestGameServer,
+  waitFor,
+} from '@masterserver/testing';
 import { startMs, TOKEN } from './helpers.js';
 
 describe('registration TTL (PROTOCOL.md §4)', () => {
@@ -184,6 +194,52 @@ describe('liveness (PROTOCOL.md §6)', () => {
     b.socket.destroy();
     await closing;
     await assert.rejects(RawWebSocket.connect(t.wsUrl));
+  });
+
+  it('shutdown lets an HTTP request in flight finish: its body arrives after close() began, it is answered, and its connection closes', async () => {
+    const t = await startMs();
+    const { port } = new URL(t.url);
+    const socket = netConnect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    const body = JSON.stringify({ serverId: 'no-such-server', username: 'late', clantag: '' });
+    socket.write(
+      `POST /v2/client/join HTTP/1.1\r\nHost: ms\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    await delay(50);
+    let closed = false;
+    const closing = t.ms.close().then(() => {
+      closed = true;
+    });
+    await delay(100);
+    assert.equal(closed, false, 'close() waits for the request');
+    socket.write(body.slice(10));
+    await waitFor('the answer', () => answer.includes('SERVER_NOT_FOUND'), 2000);
+    assert.match(answer, /^HTTP\/1\.1 404 /);
+    assert.match(answer, /\r\nConnection: close\r\n/i, 'the client is told not to keep the connection');
+    const answeredAt = performance.now();
+    await closing;
+    assert.ok(performance.now() - answeredAt < 1000, 'the shutdown does not wait for the keep-alive timeout');
+    socket.destroy();
+  });
+
+  it('shutdown answers a join waiting on its game server with 502 GS_GONE, not a dropped connection', async () => {
+    const t = await startMs();
+    const gs = await t.connect();
+    await gs.register({ name: 'leaving' });
+    const [server] = await t.list();
+    const join = postJson(`${t.url}/v2/client/join`, { serverId: server?.id, username: 'u', clantag: '' });
+    await gs.next(2000);
+    const closing = t.ms.close();
+    assert.equal((await gs.socket.closeFrame).code, 1001);
+    gs.socket.destroy();
+    const res = await join;
+    assert.equal(res.status, 502);
+    assert.equal((res.json as { error: { code: string } }).error.code, 'GS_GONE');
+    await closing;
   });
 });
 
