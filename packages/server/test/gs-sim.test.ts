@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import type { SimulationOptions } from '@masterserver/sdk';
 import { postJson, waitFor } from '@masterserver/testing';
+import { type GsSimOutput, gsSim, PROGRESS_INTERVAL, parseGsSimConfig } from '../src/cli/gs-sim.js';
+import type { Logger } from '../src/logger.js';
 import { BIN, runCli } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
@@ -37,6 +40,36 @@ function startSim(args: string[], env: NodeJS.ProcessEnv = {}): Sim {
       return exited;
     },
   };
+}
+
+/**
+ * Runs `gsSim` in this process, writing to `out`. `stop` calls the SIGTERM
+ * handler it installed, so that no real signal reaches the test runner.
+ */
+function runGsSim(argv: string[], out: GsSimOutput): { stop(): Promise<number> } {
+  const options = parseGsSimConfig(argv, {});
+  assert.notEqual(options, 'help');
+  const before = new Set(process.listeners('SIGTERM'));
+  const done = gsSim(options as SimulationOptions, out);
+  const handler = process.listeners('SIGTERM').find((listener) => !before.has(listener));
+  assert.ok(handler, 'gsSim listens to SIGTERM');
+  let stopped = false;
+  return {
+    stop() {
+      if (!stopped) handler('SIGTERM');
+      stopped = true;
+      return done;
+    },
+  };
+}
+
+/** `text` without its leading "return to column 0, clear the line"; fails without one. */
+function redrawn(text: string | undefined): string {
+  const clear = '\r\x1b[K';
+  if (text === undefined || !text.startsWith(clear)) {
+    assert.fail(`${JSON.stringify(text)} does not start with ${JSON.stringify(clear)}`);
+  }
+  return text.slice(clear.length);
 }
 
 const simNames = async (t: TestMs): Promise<string[]> =>
@@ -112,6 +145,101 @@ describe('masterserver gs-sim', () => {
       assert.equal(lines.length, 1, sim.stderr());
       assert.match(lines[0] ?? '', /Invalid registration token \(error 1\)/);
       assert.equal(await sim.stop(), 0);
+    } finally {
+      sim.child.kill('SIGKILL');
+      await t.close();
+    }
+  });
+
+  it('on a terminal, a progress line of connected, registered and failed servers is redrawn in place every 2 s, cut to its width', async () => {
+    const t = await startMs({ maxServers: 3 }); // sim-4 and sim-5 (in some order) are refused: list full (error 4)
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const terminal = { isTTY: true, columns: 80, write: (text: string) => stdout.push(text) };
+    const startedAt = performance.now();
+    const sim = runGsSim(['--ms', t.wsUrl, '--reg-token', TOKEN, '--count', '5'], {
+      stdout: terminal,
+      stderr: { write: (text: string) => stderr.push(text) },
+    });
+    const line = (joins: number) =>
+      `gs-sim: 5/5 connected, 3 registered, 2 failed, 0 connecting; joins ${joins} accepted, 0 rejected`;
+    try {
+      const first = await waitFor('the first progress line', () => stdout[0], PROGRESS_INTERVAL + 3000);
+      assert.ok(performance.now() - startedAt >= PROGRESS_INTERVAL - 100, 'not drawn before the interval');
+      // 89 characters on an 80-column terminal: cut to 79, or it would wrap and every redraw leave a row behind.
+      assert.equal(redrawn(first), line(0).slice(0, 79));
+      assert.equal((await t.list()).length, 3, 'registered: 3 listed');
+      assert.equal(t.ms.gateway.connectionCount, 5, 'connected: 5 connections at the MS');
+
+      const listed = (await t.list())[0];
+      const join = await postJson(`${t.url}/v2/client/join`, { serverId: listed?.id, username: 'u', clantag: '' });
+      assert.equal(join.status, 200, join.text);
+      terminal.columns = 120; // the terminal grew
+      const second = await waitFor('the second progress line', () => stdout[1], PROGRESS_INTERVAL + 3000);
+      assert.equal(redrawn(second), line(1), 'redrawn with the join');
+      assert.equal(stdout.length, 2, 'nothing else on stdout');
+
+      // The counts match the MS at the end.
+      const list = await waitFor('curPlayers 1', async () => {
+        const servers = await t.list();
+        return servers.some((s) => s.curPlayers === 1) && servers;
+      });
+      assert.equal(list.length, 3);
+      assert.equal(t.ms.gateway.connectionCount, 5);
+      assert.deepEqual(
+        stderr,
+        [stderr[0]],
+        'the two refusals (alike) are one line, which clears the progress line first',
+      );
+      assert.match(redrawn(stderr[0]), /^gs-sim: sim-\d: registration refused: .* \(error 4\)\n$/);
+
+      assert.equal(await sim.stop(), 0);
+      assert.equal(stdout.length, 3);
+      assert.match(
+        redrawn(stdout[2]),
+        /^gs-sim: stopped on SIGTERM after [\d.]+ s: 5 servers, 3 registered at the end; joins 1 accepted, 0 rejected; 0 disconnects\n$/,
+      );
+      assert.deepEqual(await t.list(), [], 'every server delisted');
+    } finally {
+      await sim.stop();
+      await t.close();
+    }
+  });
+
+  it('200 servers against an MS with the default 64 connections per IP: spread over 127.0.0.1-4, all listed, none refused', async () => {
+    const fromIp = new Map<string, number>();
+    const ignore = () => {};
+    const logger: Logger = {
+      debug: ignore,
+      warn: ignore,
+      error: ignore,
+      info: (fields, message) => {
+        if (message !== 'game server connected') return;
+        const ip = String(fields.ip);
+        fromIp.set(ip, (fromIp.get(ip) ?? 0) + 1);
+      },
+    };
+    const t = await startMs({ logger });
+    assert.equal(t.ms.options.maxConnectionsPerIp, 64);
+    assert.match(t.wsUrl, /^ws:\/\/127\.0\.0\.1:/);
+    const sim = startSim(['--ms', t.wsUrl, '--reg-token', TOKEN, '--count', '200']);
+    try {
+      const registered = () => sim.stdout().includes('all 200 servers registered');
+      await waitFor('all registered, or a problem', () => registered() || sim.stderr() !== '', 10_000, 50);
+      assert.equal(sim.stderr(), '', 'no refusal (429/503) and no disconnect');
+      assert.ok(registered());
+      const expected = Array.from({ length: 200 }, (_, i) => `sim-${i + 1}`).sort();
+      assert.deepEqual((await simNames(t)).sort(), expected);
+      assert.equal(t.ms.gateway.connectionCount, 200);
+      assert.deepEqual([...fromIp].sort(), [
+        ['127.0.0.1', 50],
+        ['127.0.0.2', 50],
+        ['127.0.0.3', 50],
+        ['127.0.0.4', 50],
+      ]);
+      assert.equal(await sim.stop(), 0, sim.stderr());
+      assert.match(sim.stdout(), /200 servers, 200 registered at the end; joins 0 accepted, 0 rejected; 0 disconnects/);
+      assert.deepEqual(await simNames(t), [], 'every server delisted');
     } finally {
       sim.child.kill('SIGKILL');
       await t.close();

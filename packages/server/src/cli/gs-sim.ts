@@ -104,7 +104,8 @@ export function parseGsSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv
 
 /** Where `gs-sim` writes; injectable for tests. */
 export interface GsSimOutput {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  /** On a terminal (`isTTY`), the progress line is cut to `columns`, read at every redraw. */
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   stderr: { write(text: string): unknown };
 }
 
@@ -118,6 +119,15 @@ function progress(c: SimulationCounts): string {
     `gs-sim: ${c.connected}/${c.servers} connected, ${c.registered} registered, ${c.failed} failed, ` +
     `${c.connecting} connecting; joins ${c.joinsAccepted} accepted, ${c.joinsRejected} rejected`
   );
+}
+
+/**
+ * `line` cut to fewer than `columns` characters (it is ASCII): a line that
+ * wraps cannot be redrawn in place, since `\r` returns only to the start of
+ * its last row, and every redraw would leave a row behind.
+ */
+function fit(line: string, columns: number | undefined): string {
+  return columns !== undefined && columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line;
 }
 
 /** Runs the simulation until SIGINT/SIGTERM; resolves the exit status (0 after a clean stop). */
@@ -153,10 +163,16 @@ export async function gsSim(options: SimulationOptions, out: GsSimOutput = proce
     problem(`closed ${info.code} ${info.reason}`, `${name}: disconnected (${why}), reconnecting`);
   });
   sim.on('allRegistered', ({ ms }) => {
-    if (!tty) out.stdout.write(`gs-sim: all ${options.count ?? 1} servers registered in ${(ms / 1000).toFixed(1)} s\n`);
+    // On a terminal it replaces the progress line, which the next redraw writes below it.
+    out.stdout.write(
+      `${tty ? '\r\x1b[K' : ''}gs-sim: all ${options.count ?? 1} servers registered in ${(ms / 1000).toFixed(1)} s\n`,
+    );
   });
   const ticker = tty
-    ? setInterval(() => out.stdout.write(`\r\x1b[K${progress(sim.counts())}`), PROGRESS_INTERVAL)
+    ? setInterval(
+        () => out.stdout.write(`\r\x1b[K${fit(progress(sim.counts()), out.stdout.columns)}`),
+        PROGRESS_INTERVAL,
+      )
     : undefined;
   sim.start();
 
