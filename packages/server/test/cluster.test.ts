@@ -7,6 +7,9 @@ import { TOKEN } from './helpers.js';
 import { TestRedis } from './redis-helpers.js';
 
 const TTL = 2000;
+const JOIN_TIMEOUT = 1000;
+/** How long after it sent a join an instance gives up on the owner (docs/cluster.md: the join timeout plus one second). */
+const REMOTE_JOIN_LIMIT = JOIN_TIMEOUT + 1000;
 
 /** Starts an instance of the cluster on `redis`. */
 function instance(redis: TestRedis, extra: string[] = []): Promise<ServeProcess> {
@@ -22,7 +25,7 @@ function instance(redis: TestRedis, extra: string[] = []): Promise<ServeProcess>
     '--registration-ttl',
     `${TTL}ms`,
     '--join-timeout',
-    '1s',
+    `${JOIN_TIMEOUT}ms`,
     '--ping-interval',
     '500ms',
     '--pong-timeout',
@@ -50,11 +53,52 @@ async function names(ms: ServeProcess): Promise<string[]> {
   return (res.json as Array<{ name: string }>).map((s) => s.name).sort();
 }
 
+/** The ids `ms` lists under `name`. */
+async function idsOf(ms: ServeProcess, name: string): Promise<string[]> {
+  const res = await fetchRaw(`${ms.url}/v2/client/servers`);
+  return (res.json as Array<{ id: string; name: string }>).filter((s) => s.name === name).map((s) => s.id);
+}
+
 async function idOf(ms: ServeProcess, name: string): Promise<string> {
   const res = await fetchRaw(`${ms.url}/v2/client/servers`);
   const server = (res.json as Array<{ id: string; name: string }>).find((s) => s.name === name);
   assert.ok(server, `${name} is listed on ${ms.url}`);
   return server.id;
+}
+
+/**
+ * A Redis of its own and the instances a test starts on it. {@link stop} ends
+ * every instance (killed, running or still starting) and then Redis.
+ */
+class TestCluster {
+  readonly redis: TestRedis;
+  readonly #instances: Array<Promise<ServeProcess>> = [];
+
+  private constructor(redis: TestRedis) {
+    this.redis = redis;
+  }
+
+  static async start(): Promise<TestCluster> {
+    return new TestCluster(await TestRedis.start());
+  }
+
+  /** Starts one more instance. */
+  instance(): Promise<ServeProcess> {
+    const started = instance(this.redis);
+    this.#instances.push(started);
+    return started;
+  }
+
+  async stop(): Promise<void> {
+    const started = await Promise.allSettled(this.#instances);
+    await Promise.all(started.map((ms) => (ms.status === 'fulfilled' ? ms.value.stop() : undefined)));
+    await this.redis.kill();
+  }
+}
+
+/** The address of `ms` for the {@link FailoverProxy}. */
+function backend(ms: ServeProcess): { host: string; port: number } {
+  return { host: '127.0.0.1', port: Number(new URL(ms.url).port) };
 }
 
 describe('cluster: three instances on one Redis', () => {
@@ -178,48 +222,72 @@ describe('cluster: three instances on one Redis', () => {
 });
 
 describe('cluster: failures', () => {
-  it('kill -9 of an instance: its servers leave every list within the TTL, its game servers come back through another', async () => {
-    const redis = await TestRedis.start();
-    const a = await instance(redis);
-    const b = await instance(redis);
-    const proxy = await FailoverProxy.start([
-      { host: '127.0.0.1', port: Number(new URL(a.url).port) },
-      { host: '127.0.0.1', port: Number(new URL(b.url).port) },
-    ]);
-    const sdk = sdkServer(`ws://127.0.0.1:${proxy.port}/v2/server/ws`, 'survivor', 41010);
-    const stranded = await TestGameServer.connect(a.wsUrl, TOKEN);
+  it('kill -9 of an instance: its servers leave the lists of both others within the TTL, its game servers come back through another and are listed on both', async () => {
+    const cluster = await TestCluster.start();
+    let proxy: FailoverProxy | undefined;
+    let sdk: GameServerClient | undefined;
+    let stranded: TestGameServer | undefined;
     try {
+      const [a, b, c] = await Promise.all([cluster.instance(), cluster.instance(), cluster.instance()]);
+      // New connections go to A while it is up, then to B.
+      proxy = await FailoverProxy.start([a, b, c].map(backend));
+      sdk = sdkServer(`ws://127.0.0.1:${proxy.port}/v2/server/ws`, 'survivor', 41010);
+      stranded = await TestGameServer.connect(a.wsUrl, TOKEN);
       await sdk.whenRegistered();
       await stranded.register({ name: 'stranded', port: 41011 });
-      await waitFor('both listed on B', async () => (await names(b)).length === 2, 1000);
+      for (const ms of [b, c]) {
+        await waitFor(`both listed on ${ms.url}`, async () => (await names(ms)).length === 2, 1000);
+      }
+      const onA = await idOf(a, 'survivor');
       const killedAt = performance.now();
       a.child.kill('SIGKILL');
-      await waitFor('stranded gone from B', async () => !(await names(b)).includes('stranded'), TTL + 500);
+      await Promise.all(
+        [b, c].map((ms) =>
+          waitFor(
+            `the listings of A gone from ${ms.url}`,
+            async () => (await idsOf(ms, 'stranded')).length === 0 && !(await idsOf(ms, 'survivor')).includes(onA),
+            TTL + 500,
+          ),
+        ),
+      );
       assert.ok(performance.now() - killedAt <= TTL + 200, 'within the registration TTL');
-      await waitFor('survivor listed again through B', async () => (await names(b)).includes('survivor'), 3000);
-      assert.equal((await names(b)).filter((n) => n === 'survivor').length, 1, 'listed once');
+      const again = await waitFor(
+        'survivor listed again (a new listing, made through B) on B and C',
+        async () => {
+          const [onB, onC] = await Promise.all([idsOf(b, 'survivor'), idsOf(c, 'survivor')]);
+          return onB.length === 1 && onB[0] !== onA && onC.length === 1 && onC[0] === onB[0] ? onB[0] : undefined;
+        },
+        3000,
+      );
+      for (const ms of [b, c]) {
+        assert.deepEqual(await names(ms), ['survivor'], `only survivor, once, on ${ms.url}`);
+        assert.deepEqual(await idsOf(ms, 'survivor'), [again]);
+      }
     } finally {
-      stranded.socket.destroy();
-      await sdk.close();
-      await proxy.close();
-      await b.stop();
-      await redis.kill();
+      stranded?.socket.destroy();
+      await sdk?.close();
+      await proxy?.close();
+      await cluster.stop();
     }
   });
 
-  it('Redis restart: degraded while down (local joins work, remote ones fail fast with 503), everything listed again after', async () => {
-    const redis = await TestRedis.start();
-    const a = await instance(redis);
-    const b = await instance(redis);
-    const onA = sdkServer(a.wsUrl, 'gs-a', 41020);
-    const onB = sdkServer(b.wsUrl, 'gs-b', 41021);
+  it('Redis restart: degraded while down (local joins work, remote ones fail fast with 503), everything listed again after on every instance', async () => {
+    const cluster = await TestCluster.start();
+    const servers: GameServerClient[] = [];
     try {
-      await Promise.all([onA.whenRegistered(), onB.whenRegistered()]);
-      await waitFor('both listed on A', async () => (await names(a)).length === 2, 1000);
+      const [a, b, c] = await Promise.all([cluster.instance(), cluster.instance(), cluster.instance()]);
+      servers.push(
+        sdkServer(a.wsUrl, 'gs-a', 41020),
+        sdkServer(b.wsUrl, 'gs-b', 41021),
+        sdkServer(c.wsUrl, 'gs-c', 41022),
+      );
+      await Promise.all(servers.map((gs) => gs.whenRegistered()));
+      const all = ['gs-a', 'gs-b', 'gs-c'];
+      await waitFor('all listed on A', async () => (await names(a)).join() === all.join(), 1000);
       const idA = await idOf(a, 'gs-a');
       const idB = await idOf(a, 'gs-b');
 
-      await redis.kill();
+      await cluster.redis.kill();
       await waitFor('A degraded', async () => (await fetchRaw(`${a.url}/healthz`)).status === 503, 3000);
       assert.deepEqual((await fetchRaw(`${a.url}/healthz`)).json, { status: 'degraded' });
       const local = await postJson(`${a.url}/v2/client/join`, { serverId: idA, username: 'u', clantag: '' });
@@ -230,40 +298,49 @@ describe('cluster: failures', () => {
       assert.equal((remote.json as { error: { code: string } }).error.code, 'CLUSTER_UNAVAILABLE');
       assert.ok(performance.now() - started < 200, 'fails fast');
 
-      await redis.restart();
+      await cluster.redis.restart();
       const backAt = performance.now();
-      for (const ms of [a, b]) {
-        await waitFor(`both listed on ${ms.url} again`, async () => (await names(ms)).length === 2, 3000);
+      for (const ms of [a, b, c]) {
+        await waitFor(`${ms.url} healthy`, async () => (await fetchRaw(`${ms.url}/healthz`)).status === 200, 3000);
+        await waitFor(`all listed on ${ms.url} again`, async () => (await names(ms)).join() === all.join(), 1000);
       }
       assert.ok(performance.now() - backAt < 1500, 'within one registration interval (plus reconnect)');
-      await waitFor('A healthy', async () => (await fetchRaw(`${a.url}/healthz`)).status === 200, 2000);
+      // The mirrors kept the list through the outage; an instance started now knows only what is in Redis.
+      const d = await cluster.instance();
+      assert.deepEqual(await names(d), all, 'every instance wrote its listings back to Redis');
       const again = postJson(`${b.url}/v2/client/join`, { serverId: idA, username: 'u', clantag: '' });
       assert.equal((await again).status, 200, 'remote joins work again');
     } finally {
-      await Promise.all([onA.close(), onB.close()]);
-      await Promise.all([a.stop(), b.stop()]);
-      await redis.kill();
+      await Promise.all(servers.map((gs) => gs.close()));
+      await cluster.stop();
     }
   });
 
-  it('an owner that dies in the middle of a join: 502 GS_GONE, not a hang', async () => {
-    const redis = await TestRedis.start();
-    const a = await instance(redis);
-    const c = await instance(redis);
-    const gs = await TestGameServer.connect(a.wsUrl, TOKEN);
+  it('an owner that dies in the middle of a join: 502 GS_GONE (or 504), never a hang: within the join timeout plus 1 s', async () => {
+    const cluster = await TestCluster.start();
+    let gs: TestGameServer | undefined;
     try {
+      const [a, c] = await Promise.all([cluster.instance(), cluster.instance()]);
+      gs = await TestGameServer.connect(a.wsUrl, TOKEN);
       await gs.register({ name: 'doomed', port: 41030 });
       await waitFor('listed on C', async () => (await names(c)).includes('doomed'), 1000);
       const serverId = await idOf(c, 'doomed');
+      const started = performance.now();
       const pending = postJson(`${c.url}/v2/client/join`, { serverId, username: 'u', clantag: '' });
       await gs.next();
       a.child.kill('SIGKILL');
       const res = await pending;
-      assert.ok(res.status === 502 || res.status === 504, `answered ${res.status}`);
+      const waited = performance.now() - started;
+      const code = (res.json as { error?: { code: string } } | undefined)?.error?.code;
+      assert.ok(
+        (res.status === 502 && code === 'GS_GONE') || (res.status === 504 && code === 'GS_TIMEOUT'),
+        `answered ${res.status} ${code}`,
+      );
+      // 500 ms of slack for a slow machine.
+      assert.ok(waited < REMOTE_JOIN_LIMIT + 500, `answered after ${Math.round(waited)} ms`);
     } finally {
-      gs.socket.destroy();
-      await c.stop();
-      await redis.kill();
+      gs?.socket.destroy();
+      await cluster.stop();
     }
   });
 });
