@@ -82,9 +82,9 @@ class TestCluster {
     return new TestCluster(await TestRedis.start());
   }
 
-  /** Starts one more instance. */
-  instance(): Promise<ServeProcess> {
-    const started = instance(this.redis);
+  /** Starts one more instance; `extra` flags override the defaults of {@link instance}. */
+  instance(extra: string[] = []): Promise<ServeProcess> {
+    const started = instance(this.redis, extra);
     this.#instances.push(started);
     return started;
   }
@@ -338,6 +338,34 @@ describe('cluster: failures', () => {
       );
       // 500 ms of slack for a slow machine.
       assert.ok(waited < REMOTE_JOIN_LIMIT + 500, `answered after ${Math.round(waited)} ms`);
+    } finally {
+      gs?.socket.destroy();
+      await cluster.stop();
+    }
+  });
+
+  it('with the default TTL and join timeout, an owner that crashes mid-join is noticed by its empty channel: 502 GS_GONE within a second', async () => {
+    // Heartbeats would take 15 s to call it dead and the join timeout is 5 s: only the channel check answers this fast.
+    const cluster = await TestCluster.start();
+    let gs: TestGameServer | undefined;
+    try {
+      const defaults = ['--registration-ttl', '30s', '--join-timeout', '5s'];
+      const [a, c] = await Promise.all([cluster.instance(defaults), cluster.instance(defaults)]);
+      gs = await TestGameServer.connect(a.wsUrl, TOKEN);
+      await gs.register({ name: 'crashing', port: 41031 });
+      await waitFor('listed on C', async () => (await names(c)).includes('crashing'), 1000);
+      const serverId = await idOf(c, 'crashing');
+      const pending = postJson(`${c.url}/v2/client/join`, { serverId, username: 'u', clantag: '' });
+      await gs.next();
+      const killedAt = performance.now();
+      a.child.kill('SIGKILL');
+      const res = await pending;
+      const waited = performance.now() - killedAt;
+      assert.equal(res.status, 502, res.text);
+      const error = (res.json as { error: { code: string; msg: string } }).error;
+      assert.equal(error.code, 'GS_GONE');
+      assert.match(error.msg, /masterserver instance .* stopped/);
+      assert.ok(waited < 1000, `answered ${Math.round(waited)} ms after the crash`);
     } finally {
       gs?.socket.destroy();
       await cluster.stop();

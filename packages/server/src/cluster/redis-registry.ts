@@ -263,11 +263,19 @@ export class RedisRegistry implements Registry {
     );
   }
 
-  /** After an outage: delist what was closed meanwhile, put back every own listing, reload the rest. */
+  /**
+   * After an outage: delist what was closed meanwhile, put back every own
+   * listing, reload the rest. A delete that fails again stays pending for the
+   * next recovery and does not hold up the rest.
+   */
   async #recover(): Promise<void> {
     for (const [id, server] of this.#pendingDeletes) {
-      await this.#deleteShared(server);
-      this.#pendingDeletes.delete(id);
+      try {
+        await this.#deleteShared(server);
+        this.#pendingDeletes.delete(id);
+      } catch (error) {
+        this.#warn('delisting in Redis failed again; will retry', error);
+      }
     }
     for (const server of [...this.#owned.values()]) {
       const result = await this.#putShared(server, server);

@@ -14,6 +14,14 @@ import type { ClusterLink } from './cluster-link.js';
 /** How much longer than the join timeout the asking instance waits for the owner's answer, in ms. */
 export const REMOTE_JOIN_MARGIN = 1000;
 
+/**
+ * While joins wait on other instances, how often the asker checks that their
+ * owners still listen on their channels, in ms. A crashed process's Redis
+ * connections are closed by its operating system, so its channel loses its
+ * subscriber at once; two empty readings in a row settle its joins as gone.
+ */
+export const OWNER_CHECK_INTERVAL = 250;
+
 type Message =
   | { t: 'join'; rid: string; from: string; sid: string; u: string; c: string; p: string | null }
   | { t: 'joined'; rid: string; o: JoinOutcome };
@@ -23,6 +31,12 @@ interface Pending {
   timer: NodeJS.Timeout;
   resolve: (outcome: JoinOutcome) => void;
 }
+
+/** The outcome of a join whose owning instance stopped. */
+const OWNER_GONE: JoinOutcome = {
+  kind: 'gone',
+  message: 'The masterserver instance holding the game server stopped while the join was pending',
+};
 
 /** Runs a join on this instance: the gateway's. */
 export type LocalJoin = (serverId: string, player: JoinPlayer) => Promise<JoinOutcome>;
@@ -34,6 +48,9 @@ export class RemoteJoins {
   readonly #joinTimeout: number;
   readonly #logger: Logger;
   readonly #pending = new Map<string, Pending>();
+  #ownerCheck: NodeJS.Timeout | undefined;
+  /** Owners whose channel had no subscriber at the last check. */
+  #silentOwners = new Set<string>();
 
   constructor(link: ClusterLink, local: LocalJoin, joinTimeout: number, logger: Logger) {
     this.#link = link;
@@ -43,7 +60,7 @@ export class RemoteJoins {
     link.listen(link.keys.instance(link.id), (message) => this.#onMessage(message));
     link.onDeath((instances) => {
       const dead = new Set(instances);
-      for (const [rid, pending] of this.#pending) if (dead.has(pending.owner)) this.#settle(rid, { kind: 'gone' });
+      this.#settleOwners(dead);
     });
     link.onAvailability((available) => {
       // Without Redis the answer cannot arrive: fail now rather than at the timeout.
@@ -68,9 +85,10 @@ export class RemoteJoins {
       const timer = setTimeout(() => this.#settle(rid, { kind: 'timeout' }), this.#joinTimeout + REMOTE_JOIN_MARGIN);
       timer.unref();
       this.#pending.set(rid, { owner, timer, resolve });
+      this.#ownerCheck ??= setInterval(() => this.#checkOwners(), OWNER_CHECK_INTERVAL).unref();
       this.#link.publishToInstance(owner, JSON.stringify(message)).then(
         (receivers) => {
-          if (receivers === 0) this.#settle(rid, { kind: 'gone' });
+          if (receivers === 0) this.#settle(rid, OWNER_GONE);
         },
         () => this.#settle(rid, { kind: 'unavailable' }),
       );
@@ -83,6 +101,34 @@ export class RemoteJoins {
     this.#pending.delete(rid);
     clearTimeout(pending.timer);
     pending.resolve(outcome);
+    if (this.#pending.size === 0) {
+      clearInterval(this.#ownerCheck);
+      this.#ownerCheck = undefined;
+      this.#silentOwners.clear();
+    }
+  }
+
+  #settleOwners(owners: ReadonlySet<string>): void {
+    for (const [rid, pending] of this.#pending) if (owners.has(pending.owner)) this.#settle(rid, OWNER_GONE);
+  }
+
+  /** Settles as gone the joins whose owner's channel had no subscriber twice in a row. */
+  async #checkOwners(): Promise<void> {
+    const owners = [...new Set([...this.#pending.values()].map((pending) => pending.owner))];
+    if (owners.length === 0 || !this.#link.available) return;
+    let counts: unknown[];
+    try {
+      counts = (await this.#link.command.pubsub(
+        'NUMSUB',
+        ...owners.map((id) => this.#link.keys.instance(id)),
+      )) as unknown[];
+    } catch {
+      return; // Redis trouble is the availability listener's business
+    }
+    const silent = new Set(owners.filter((_, i) => Number(counts[i * 2 + 1]) === 0));
+    const gone = new Set([...silent].filter((owner) => this.#silentOwners.has(owner)));
+    this.#silentOwners = silent;
+    if (gone.size > 0) this.#settleOwners(gone);
   }
 
   #onMessage(text: string): void {

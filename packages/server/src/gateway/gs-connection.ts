@@ -63,7 +63,8 @@ export type JoinOutcome =
   | { kind: 'not-found' }
   | { kind: 'wrong-password' }
   | { kind: 'timeout' }
-  | { kind: 'gone' }
+  /** The game server left (or, in cluster mode, the instance holding it stopped: `message` says so). */
+  | { kind: 'gone'; message?: string }
   /** The instance that holds the server cannot be reached (cluster mode, Redis down). */
   | { kind: 'unavailable' };
 

@@ -85,7 +85,7 @@ export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void
       sendError(res, 'GS_TIMEOUT');
       return;
     case 'gone':
-      sendError(res, 'GS_GONE');
+      sendError(res, 'GS_GONE', outcome.message);
       return;
     case 'unavailable':
       sendError(res, 'CLUSTER_UNAVAILABLE');
