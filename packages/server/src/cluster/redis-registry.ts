@@ -17,6 +17,7 @@ import {
   type Registry,
   withPublicJson,
 } from '../registry/registry.js';
+import { Rerun } from '../rerun.js';
 import type { ClusterLink } from './cluster-link.js';
 import { defineListScripts } from './scripts.js';
 
@@ -60,8 +61,10 @@ export class RedisRegistry implements Registry {
   /** Own listings deleted while Redis could not be reached. */
   readonly #pendingDeletes = new Map<string, ListedServer>();
   #buffer: string[] | undefined;
-  #resyncing: Promise<void> | undefined;
-  #resyncAgain = false;
+  readonly #resyncs = new Rerun(
+    () => this.#resync(),
+    (error) => this.#warn('resync failed', error),
+  );
   #version = 0;
   readonly #evictListeners = new Set<(id: string, reason: EvictReason) => void>();
 
@@ -81,7 +84,7 @@ export class RedisRegistry implements Registry {
     });
     link.onDeath((instances) => this.#dropOwners(new Set(instances)));
     link.onRevival(() => {
-      this.resync().catch((error: unknown) => this.#warn('resync failed', error));
+      this.#resyncs.runInBackground();
     });
   }
 
@@ -185,18 +188,7 @@ export class RedisRegistry implements Registry {
    * change sets or removes a whole listing).
    */
   resync(): Promise<void> {
-    if (this.#resyncing !== undefined) {
-      this.#resyncAgain = true;
-      return this.#resyncing;
-    }
-    this.#resyncing = this.#resync().finally(() => {
-      this.#resyncing = undefined;
-      if (this.#resyncAgain) {
-        this.#resyncAgain = false;
-        this.resync().catch((error: unknown) => this.#warn('resync failed', error));
-      }
-    });
-    return this.#resyncing;
+    return this.#resyncs.run();
   }
 
   async #resync(): Promise<void> {

@@ -7,6 +7,7 @@
 
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { Rerun } from '../rerun.js';
 import { hashToken, type TokenStore, tokenIdOf } from './token-store.js';
 
 /** Listener for tokens that stopped being valid. */
@@ -25,8 +26,10 @@ export class RegistrationTokens {
   #marker: string | null | undefined;
   #used = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
-  #refreshing: Promise<void> | undefined;
-  #refreshAgain = false;
+  readonly #refreshes = new Rerun(
+    () => this.#refresh(),
+    (error) => this.#logger.error({ err: error }, 'token store refresh failed'),
+  );
   #stopWatching: (() => void) | undefined;
   readonly #revokedListeners = new Set<RevokedListener>();
 
@@ -81,22 +84,7 @@ export class RegistrationTokens {
    * one may have read the store before the change that prompted the call).
    */
   refresh(): Promise<void> {
-    if (this.#refreshing !== undefined) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = this.#refresh().finally(() => {
-      this.#refreshing = undefined;
-      if (this.#refreshAgain) {
-        this.#refreshAgain = false;
-        this.#refreshInBackground();
-      }
-    });
-    return this.#refreshing;
-  }
-
-  #refreshInBackground(): void {
-    this.refresh().catch((error: unknown) => this.#logger.error({ err: error }, 'token store refresh failed'));
+    return this.#refreshes.run();
   }
 
   async #refresh(): Promise<void> {
@@ -137,8 +125,8 @@ export class RegistrationTokens {
   async start(intervalMs: number): Promise<void> {
     await this.refresh();
     if (this.#store === undefined) return;
-    this.#stopWatching = this.#store.onChange?.(() => this.#refreshInBackground());
-    this.#timer = setInterval(() => this.#refreshInBackground(), intervalMs);
+    this.#stopWatching = this.#store.onChange?.(() => this.#refreshes.runInBackground());
+    this.#timer = setInterval(() => this.#refreshes.runInBackground(), intervalMs);
     this.#timer.unref();
   }
 
