@@ -30,6 +30,12 @@ export interface FrameOptions {
   rsv?: number;
   /** The 4-byte masking key; default random. */
   maskKey?: Buffer;
+  /**
+   * The payload length written in the header instead of the payload's own
+   * (for frames that announce more than they carry, e.g. `2n ** 63n`); its
+   * size picks the 7-, 16- or 64-bit encoding. Default: the payload's length.
+   */
+  declaredLength?: number | bigint;
 }
 
 /** Options of {@link RawWebSocket.connect}. */
@@ -70,19 +76,21 @@ export function encodeFrame(opcode: number, payload: Buffer | string, options: F
   if (!Number.isInteger(rsv) || rsv < 0 || rsv > 7) throw new RangeError(`rsv must be an integer 0-7, got ${rsv}`);
   const mask = options.mask ?? true;
   const data = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const lengthBytes = data.length < 126 ? 0 : data.length < 0x10000 ? 2 : 8;
+  const length = BigInt(options.declaredLength ?? data.length);
+  if (length < 0n || length >= 2n ** 64n) throw new RangeError(`declaredLength must fit 64 bits, got ${length}`);
+  const lengthBytes = length < 126n ? 0 : length < 0x10000n ? 2 : 8;
   const headerLength = 2 + lengthBytes + (mask ? 4 : 0);
   const frame = Buffer.alloc(headerLength + data.length);
   frame[0] = ((options.fin ?? true) ? 0x80 : 0) | (rsv << 4) | opcode;
   const maskBit = mask ? 0x80 : 0;
   if (lengthBytes === 0) {
-    frame[1] = maskBit | data.length;
+    frame[1] = maskBit | Number(length);
   } else if (lengthBytes === 2) {
     frame[1] = maskBit | 126;
-    frame.writeUInt16BE(data.length, 2);
+    frame.writeUInt16BE(Number(length), 2);
   } else {
     frame[1] = maskBit | 127;
-    frame.writeBigUInt64BE(BigInt(data.length), 2);
+    frame.writeBigUInt64BE(length, 2);
   }
   if (!mask) {
     data.copy(frame, headerLength);

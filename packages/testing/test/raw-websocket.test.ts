@@ -56,6 +56,14 @@ test('encodeFrame picks 7-, 16- and 64-bit lengths and masks', () => {
   assert.throws(() => encodeFrame(16, ''), /opcode/);
 });
 
+test('encodeFrame writes a declared length that the payload does not match', () => {
+  const huge = encodeFrame(Opcode.TEXT, '', { mask: false, declaredLength: 2n ** 63n });
+  assert.deepEqual([...huge], [0x81, 127, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+  const medium = encodeFrame(Opcode.TEXT, 'ab', { mask: false, declaredLength: 5000 });
+  assert.deepEqual([...medium], [0x81, 126, 0x13, 0x88, 0x61, 0x62]);
+  assert.throws(() => encodeFrame(Opcode.TEXT, '', { declaredLength: 2n ** 64n }), /64 bits/);
+});
+
 test('echoes a text message', async () => {
   const server = await startEchoServer();
   const ws = await RawWebSocket.connect(server.url);
