@@ -16,6 +16,7 @@
  * @module
  */
 
+export { cleanLine, cleanLines, cleanServerInfo } from './clean.js';
 export {
   decodeAtGameServer,
   decodeAtMasterServer,

@@ -17,15 +17,15 @@ export interface Metadata<T extends MessageType = MessageType> {
 
 /** What a game server tells the MS about itself in each registration. */
 export interface ServerInfo {
-  /** Shown in the list; 1–64 characters. */
+  /** Shown in the list, cleaned by `cleanLine`; 1–64 characters once cleaned. */
   name: string;
-  /** Shown in the list; at most 1024 characters. */
+  /** Shown in the list, cleaned by `cleanLines`; at most 1024 characters once cleaned. */
   desc: string;
   /** The game's UDP port on the registering host (UINT16, not 0). */
   port: number;
-  /** Current map; 1–64 characters. */
+  /** Current map, cleaned by `cleanLine`; 1–64 characters once cleaned. */
   map: string;
-  /** Current playlist; 1–64 characters. */
+  /** Current playlist, cleaned by `cleanLine`; 1–64 characters once cleaned. */
   playlist: string;
   /** Players on the server now (INT32, 0 ≤ curPlayers ≤ maxPlayers). */
   curPlayers: number;

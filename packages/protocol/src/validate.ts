@@ -165,6 +165,7 @@ function withinLength(text: string, min: number, max: number): boolean {
 /**
  * The first field of a schema-valid `info` that the list cannot use
  * (PROTOCOL.md §4, registration error 2), or `undefined` when all are usable.
+ * The MS asks this of the info as `cleanServerInfo` left it.
  */
 export function invalidInfoField(info: ServerInfo): keyof ServerInfo | undefined {
   if (!withinLength(info.name, 1, InfoLimits.NAME_MAX)) return 'name';

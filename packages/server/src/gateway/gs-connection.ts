@@ -10,6 +10,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import type { Socket } from 'node:net';
 import {
   CloseCode,
+  cleanServerInfo,
   decodeAtMasterServer,
   encodeGeneralResponse,
   encodeJoinRequest,
@@ -290,13 +291,14 @@ export class GsConnection {
   #register(request: RegistrationRequest): MaybePromise<void> {
     if (this.#state !== 'open') return;
     const { id } = request.metadata;
-    const { info } = request;
     const now = Date.now();
     if (this.#rate !== undefined && !this.#rate.tryRecord(now)) {
       return this.#refuse(id, RegistrationError.TOO_MANY_REQUESTS, now);
     }
     const tokenId = this.#verifyToken(request.regToken);
     if (tokenId === undefined) return this.#refuse(id, RegistrationError.INVALID_TOKEN, now);
+    // The list shows cleaned texts, and the limits apply to them (a name of zero-width spaces is empty).
+    const info = cleanServerInfo(request.info);
     const field = invalidInfoField(info);
     if (field !== undefined) return this.#refuse(id, RegistrationError.INVALID_INFO, now, field);
 
