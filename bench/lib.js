@@ -1,45 +1,143 @@
-// Shared helpers of the benchmarks: timing loops and the result table.
-// Every benchmark reports a ratio against a baseline measured in the same run,
-// because absolute numbers on shared machines mean little.
+// Shared helpers of the benchmark scenarios: child processes spoken to over IPC,
+// the machine's description, and small waits. Every measured party (the
+// masterserver, a baseline, each load generator) runs in its own process.
+import { fork } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
 
-/** Runs `fn` for about `ms` milliseconds (after a warm-up) and returns operations per second. */
-export function opsPerSecond(fn, ms = 1000) {
-  const warmUntil = performance.now() + ms / 4;
-  while (performance.now() < warmUntil) for (let i = 0; i < 100; i++) fn();
-  let count = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < 100; i++) fn();
-    count += 100;
-    now = performance.now();
+const here = (name) => new URL(`./${name}`, import.meta.url).pathname;
+
+/** The token the masterserver under test accepts. */
+export const BENCH_TOKEN = 'bench-token';
+
+/** Share of one core above which a load generator counts as saturated. */
+export const SATURATED = 0.9;
+
+/**
+ * Forks `bench/<script>` with `args`. Resolves once it sent `{ type: first }`,
+ * to `{ ready, ask, next, stop, child }`: `ask(message, type)` sends and waits for
+ * the next message of `type`; `next(type)` only waits.
+ */
+export function start(script, args = [], execArgv = [], first = 'ready') {
+  const child = fork(here(script), args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map();
+  const early = [];
+  child.on('message', (message) => {
+    const resolve = waiting.get(message.type);
+    if (resolve === undefined) early.push(message);
+    else {
+      waiting.delete(message.type);
+      resolve(message);
+    }
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const next = (type) => {
+    const i = early.findIndex((m) => m.type === type);
+    if (i >= 0) return Promise.resolve(early.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      waiting.set(type, resolve);
+      exited.then((code) => reject(new Error(`${script} exited (${code}) before sending "${type}"`)));
+    });
+  };
+  const handle = {
+    child,
+    next,
+    ask(message, type) {
+      child.send(message);
+      return next(type);
+    },
+    async stop(message = { cmd: 'close' }) {
+      if (child.exitCode === null && child.connected) child.send(message, () => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return next(first).then((ready) => ({ ...handle, ready }));
+}
+
+/** Runs a one-shot load process (`http-load.js`, `join-load.js`) with `config`; resolves to its result. */
+export async function runLoad(script, config) {
+  const load = await start(script, [JSON.stringify(config)], [], 'result');
+  await load.stop();
+  return load.ready;
+}
+
+/** Starts the masterserver runner with extra options; `.url` is its base URL. */
+export async function startMs(options = {}) {
+  const ms = await start('ms-runner.js', [JSON.stringify(options)], ['--expose-gc']);
+  return { ...ms, url: ms.ready.url, wsUrl: `${ms.ready.url.replace('http', 'ws')}/v2/server/ws` };
+}
+
+/**
+ * Starts game-server load generators: `count` connections split over `procs`
+ * processes, each process over its own 127.0.0.x source addresses (`perAddress`
+ * connections per address). Resolves to the list of process handles.
+ */
+export async function startGameServers({ wsUrl, count, procs = 1, mode, changing = false, interval = 10_000 }) {
+  const perAddress = 1000;
+  const per = Math.ceil(count / procs);
+  const handles = [];
+  let nextAddress = 2;
+  for (let p = 0; p < procs && p * per < count; p++) {
+    const n = Math.min(per, count - p * per);
+    const addresses = Array.from({ length: Math.ceil(n / perAddress) }, () => `127.0.0.${nextAddress++}`);
+    const config = { url: wsUrl, token: BENCH_TOKEN, count: n, first: p * per, addresses, perAddress, mode, changing };
+    handles.push(start('gs-load.js', [JSON.stringify({ ...config, interval })]));
   }
-  return (count * 1000) / (now - start);
+  const all = await Promise.all(handles);
+  const failed = all.reduce((sum, h) => sum + h.ready.failedConnects, 0);
+  if (failed > 0)
+    throw new Error(
+      `${failed} game servers could not connect: ${all.find((h) => h.ready.firstError)?.ready.firstError}`,
+    );
+  return all;
 }
 
-/** Alternates baseline and candidate `rounds` times and keeps the best of each (noise only slows). */
-export function compare(baseline, candidate, { rounds = 3, ms = 600 } = {}) {
-  let base = 0;
-  let cand = 0;
-  for (let r = 0; r < rounds; r++) {
-    base = Math.max(base, opsPerSecond(baseline, ms));
-    cand = Math.max(cand, opsPerSecond(candidate, ms));
-  }
-  return { base, cand, ratio: cand / base };
+/** Sums the counters of a snapshot of every generator; `cpu` is the busiest one's share of a core. */
+export async function snapshot(generators) {
+  const snaps = await Promise.all(generators.map((g) => g.ask('snapshot', 'snapshot')));
+  const sum = (key) => snaps.reduce((s, x) => s + x[key], 0);
+  return {
+    responses: sum('responses'),
+    failed: sum('failed'),
+    joins: sum('joins'),
+    closed: sum('closed'),
+    cpu: Math.max(...snaps.map((s) => s.cpu)),
+  };
 }
 
-const rows = [];
-
-/** Records one result row. */
-export function report(name, baselineName, base, cand, unit = 'ops/s') {
-  rows.push({ name, baselineName, base, cand, ratio: cand / base, unit });
-  const f = (n) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2));
-  console.log(
-    `${name.padEnd(44)} ${f(cand).padStart(12)} ${unit}  vs ${baselineName} ${f(base)}  → ×${(cand / base).toFixed(2)}`,
-  );
+/** Stops load generators. */
+export function stopGameServers(generators) {
+  return Promise.all(generators.map((g) => g.stop('stop')));
 }
 
-/** All rows recorded so far. */
-export function results() {
-  return rows;
+/** CPU share of one core a server process used between two `{ cmd: 'cpu' }` answers. */
+export async function serverCpu(server, measure) {
+  const before = await server.ask({ cmd: 'cpu' }, 'cpu');
+  const t = performance.now();
+  const result = await measure();
+  const after = await server.ask({ cmd: 'cpu' }, 'cpu');
+  return { result, cpu: (after.cpuMs - before.cpuMs) / (performance.now() - t) };
+}
+
+/** A share of a core as a percentage. */
+export function pct(share) {
+  return `${Math.round(share * 100)} %`;
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Cores, CPU model, memory, Node version and platform of this machine. */
+export function machine() {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }

@@ -1,0 +1,74 @@
+// An open-loop join driver in its own process (forked, IPC): POST /v2/client/join
+// at a fixed schedule of `rate` per second for `seconds`, over keep-alive
+// connections, each latency measured from the request's scheduled send time (so
+// a stall counts against every request it delays: no coordinated omission).
+// argv[2]: JSON { url, ids, rate, seconds }.
+// Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, cpu }.
+import { Agent, request } from 'node:http';
+import { cpuMark, cpuShare } from './raw-ws.js';
+
+const { url, ids, rate, seconds } = JSON.parse(process.argv[2]);
+const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+const total = Math.round(rate * seconds);
+const latencies = new Float64Array(total);
+const statuses = {};
+let done = 0;
+let errors = 0;
+let maxLag = 0;
+const bodies = ids.map((serverId) =>
+  Buffer.from(JSON.stringify({ serverId, username: 'bench', clantag: 'BN' }), 'utf8'),
+);
+const target = new URL('/v2/client/join', url);
+
+function fire(n, scheduled, finish) {
+  const body = bodies[n % bodies.length];
+  const req = request(
+    target,
+    { agent, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+    (res) => {
+      res.resume();
+      res.on('end', () => {
+        latencies[n] = performance.now() - scheduled;
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (++done === total) finish();
+      });
+    },
+  );
+  req.on('error', () => {
+    latencies[n] = performance.now() - scheduled;
+    errors++;
+    if (++done === total) finish();
+  });
+  req.end(body);
+}
+
+const mark = cpuMark();
+await new Promise((finish) => {
+  const start = performance.now() + 50;
+  let sent = 0;
+  const tick = () => {
+    const now = performance.now();
+    while (sent < total && start + (sent * 1000) / rate <= now) {
+      const scheduled = start + (sent * 1000) / rate;
+      maxLag = Math.max(maxLag, now - scheduled);
+      fire(sent, scheduled, finish);
+      sent++;
+    }
+    if (sent < total) setTimeout(tick, 1);
+  };
+  setTimeout(tick, 50);
+});
+const cpu = cpuShare(mark);
+agent.destroy();
+const sorted = latencies.sort();
+const at = (q) => sorted[Math.min(total - 1, Math.floor(q * total))];
+process.send({
+  type: 'result',
+  sent: total,
+  ok: statuses[200] ?? 0,
+  errors,
+  statuses,
+  latencies: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[total - 1] },
+  lag: maxLag,
+  cpu,
+});

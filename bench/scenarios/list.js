@@ -1,0 +1,118 @@
+// Server list: GET /v2/client/servers with 1,000 and 10,000 listed servers,
+// plain, gzip and If-None-Match (304), driven by autocannon in its own process,
+// next to a node:http server answering a constant buffer of the same bytes with
+// the same headers (content-type, content-encoding, ETag and 304) in the same run.
+import { writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pct, runLoad, SATURATED, start, startMs } from '../lib.js';
+
+const DROP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** One raw GET: status, headers (hop-by-hop ones dropped) and the undecoded body. */
+function get(url, headers) {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !DROP.has(name)));
+        resolve({ status: res.statusCode, headers: kept, body: Buffer.concat(chunks) });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+// autocannon parses bodies in JavaScript: many connections cost it more than they add on large bodies.
+function cannon(url, headers, bytes, settings) {
+  const connections = bytes > 65_536 ? settings.connectionsLarge : settings.connections;
+  return runLoad('http-load.js', { url, seconds: settings.seconds, connections, headers });
+}
+
+/** Runs the scenario; returns its rows and details. */
+export async function run({ quick, log }) {
+  const settings = {
+    counts: [1000, 10_000],
+    seconds: quick ? 2 : 5,
+    connections: 8,
+    connectionsLarge: 2,
+    rounds: quick ? 1 : 2,
+  };
+  const rows = [];
+  const details = { settings, runs: [] };
+  for (const count of settings.counts) {
+    const ms = await startMs();
+    let baseline;
+    try {
+      await ms.ask({ cmd: 'populate', count }, 'populated');
+      const url = `${ms.url}/v2/client/servers`;
+      const plain = await get(url, {});
+      const gzip = await get(url, { 'accept-encoding': 'gzip' });
+      const notModified = await get(url, { 'if-none-match': plain.headers.etag });
+      if (plain.status !== 200 || gzip.headers['content-encoding'] !== 'gzip' || notModified.status !== 304) {
+        throw new Error(
+          `unexpected list responses: ${plain.status} ${gzip.headers['content-encoding']} ${notModified.status}`,
+        );
+      }
+      const files = {
+        plain: join(tmpdir(), `bench-list-${count}.json`),
+        gzip: join(tmpdir(), `bench-list-${count}.gz`),
+      };
+      writeFileSync(files.plain, plain.body);
+      writeFileSync(files.gzip, gzip.body);
+      const spec = {
+        ...files,
+        headers: plain.headers,
+        gzipHeaders: gzip.headers,
+        notModifiedHeaders: notModified.headers,
+      };
+      baseline = await start('baselines.js', ['http', JSON.stringify(spec)]);
+      const baseUrl = `${baseline.ready.url}/v2/client/servers`;
+      const cases = [
+        ['plain', {}, 200, plain.body.length],
+        ['gzip', { 'accept-encoding': 'gzip' }, 200, gzip.body.length],
+        ['304', { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag }, 304, 0],
+      ];
+      for (const [name, headers, status, bytes] of cases) {
+        let best;
+        let bestBase;
+        for (let round = 0; round < settings.rounds; round++) {
+          const base = await cannon(baseUrl, headers, bytes, settings);
+          const cand = await cannon(url, headers, bytes, settings);
+          for (const r of [base, cand]) {
+            if (r.errors > 0 || Object.keys(r.statuses).some((s) => Number(s) !== status)) {
+              throw new Error(`list ${count} ${name}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
+            }
+          }
+          details.runs.push({ count, name, round, baseline: base, masterserver: cand });
+          log(
+            `  ${count} ${name} round ${round + 1}: ms ${Math.round(cand.rps)}/s, constant ${Math.round(base.rps)}/s, ` +
+              `autocannon cpu ${pct(Math.max(base.cpu, cand.cpu))}`,
+          );
+          if (best === undefined || cand.rps > best.rps) best = cand;
+          if (bestBase === undefined || base.rps > bestBase.rps) bestBase = base;
+        }
+        const ratio = best.rps / bestBase.rps;
+        const target = count === 1000 && name === 'gzip';
+        const cpu = Math.max(best.cpu, bestBase.cpu);
+        rows.push({
+          label: `list of ${count.toLocaleString('en')}, ${name}${bytes > 0 ? ` (${Math.max(1, Math.round(bytes / 1024))} KiB)` : ''}`,
+          value: best.rps,
+          unit: 'req/s',
+          baseline: bestBase.rps,
+          ratio,
+          target: target ? '≥ 0.8× baseline' : undefined,
+          met: target ? ratio >= 0.8 : undefined,
+          note: cpu > SATURATED ? `load generator saturated (${pct(cpu)})` : undefined,
+          key: `${count}-${name}`,
+        });
+      }
+    } finally {
+      await Promise.all([ms.stop(), baseline?.stop()]);
+    }
+  }
+  return { rows, details };
+}

@@ -1,0 +1,84 @@
+// Registration throughput: C game servers re-registering in a closed loop
+// (registration rate limit off), messages per second answered by the
+// masterserver, next to a minimal `ws` server (JSON.parse + a fixed reply) driven
+// by the same generator in the same run. Rounds alternate the two servers and
+// keep the best of each: noise on a shared machine only slows a run down.
+import {
+  pct,
+  SATURATED,
+  serverCpu,
+  sleep,
+  snapshot,
+  start,
+  startGameServers,
+  startMs,
+  stopGameServers,
+} from '../lib.js';
+
+async function measure(server, wsUrl, { connections, procs, changing, warmMs, windowMs }) {
+  const generators = await startGameServers({ wsUrl, count: connections, procs, mode: 'loop', changing });
+  try {
+    await sleep(warmMs);
+    const before = await snapshot(generators);
+    const t = performance.now();
+    const { result: after, cpu } = await serverCpu(server, async () => {
+      await sleep(windowMs);
+      return snapshot(generators);
+    });
+    const seconds = (performance.now() - t) / 1000;
+    if (after.failed > before.failed) throw new Error(`${after.failed - before.failed} registrations failed`);
+    if (after.closed > 0) throw new Error(`${after.closed} connections were closed by the server`);
+    return { rate: (after.responses - before.responses) / seconds, serverCpu: cpu, generatorCpu: after.cpu };
+  } finally {
+    await stopGameServers(generators);
+  }
+}
+
+/** Runs the scenario; returns its rows and details. */
+export async function run({ quick, log }) {
+  const settings = {
+    connections: 200,
+    procs: 1,
+    warmMs: quick ? 700 : 1000,
+    windowMs: quick ? 2000 : 4000,
+    rounds: quick ? 1 : 3,
+  };
+  const ms = await startMs();
+  const baseline = await start('baselines.js', ['ws']);
+  const baselineWs = `${baseline.ready.url.replace('http', 'ws')}/v2/server/ws`;
+  const rows = [];
+  const details = { settings, runs: [] };
+  try {
+    for (const changing of [false, true]) {
+      const best = { ms: undefined, base: undefined };
+      for (let round = 0; round < settings.rounds; round++) {
+        const base = await measure(baseline, baselineWs, { ...settings, changing });
+        const cand = await measure(ms, ms.wsUrl, { ...settings, changing });
+        details.runs.push({ changing, round, baseline: base, masterserver: cand });
+        log(
+          `  ${changing ? 'changing ' : 'unchanged'} round ${round + 1}: ms ${Math.round(cand.rate)}/s ` +
+            `(cpu ${pct(cand.serverCpu)}), ws ${Math.round(base.rate)}/s (cpu ${pct(base.serverCpu)}), ` +
+            `generator cpu ${pct(Math.max(cand.generatorCpu, base.generatorCpu))}`,
+        );
+        if (best.ms === undefined || cand.rate > best.ms.rate) best.ms = cand;
+        if (best.base === undefined || base.rate > best.base.rate) best.base = base;
+      }
+      const ratio = best.ms.rate / best.base.rate;
+      const generatorCpu = Math.max(best.ms.generatorCpu, best.base.generatorCpu);
+      rows.push({
+        label: `registrations/s, ${settings.connections} conns, ${changing ? 'changing' : 'unchanged'} info`,
+        value: best.ms.rate,
+        unit: 'msg/s',
+        baseline: best.base.rate,
+        ratio,
+        target: changing ? undefined : '≥ 0.9× baseline',
+        met: changing ? undefined : ratio >= 0.9,
+        note: generatorCpu > SATURATED ? `load generator saturated (${pct(generatorCpu)})` : undefined,
+        key: changing ? 'changing' : 'unchanged',
+      });
+    }
+  } finally {
+    await Promise.all([ms.stop(), baseline.stop()]);
+  }
+  return { rows, details };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { markdownTable } from '@masterserver/testing';
+
+// The benchmark's writers are plain JavaScript in bench/ (outside the packages).
+const bench = (name: string) => import(new URL(`../../../../bench/${name}`, import.meta.url).href);
+
+const sample = {
+  machine: { cores: 2, cpu: 'AMD EPYC <test> & co', memoryGiB: 24, node: 'v20.20.2', platform: 'linux x64' },
+  date: '2026-11-27T15:00:00.000Z',
+  commit: 'abc1234',
+  quick: false,
+  scenarios: {
+    registration: {
+      rows: [
+        {
+          label: 'registrations/s, unchanged',
+          value: 38_000,
+          unit: 'msg/s',
+          baseline: 40_000,
+          ratio: 0.95,
+          target: '≥ 0.9× baseline',
+          met: true,
+        },
+        { label: 'registrations/s, changing', value: 30_000, unit: 'msg/s', baseline: 40_000, ratio: 0.75 },
+      ],
+      details: {},
+    },
+    idle: {
+      rows: [{ label: 'RSS per idle GS', value: 12.5, unit: 'KiB', target: '≤ 10 KB', met: false, note: 'a | pipe' }],
+      details: {},
+    },
+    list: {
+      rows: [
+        {
+          label: 'list <1,000> & gzip',
+          value: 9000,
+          unit: 'req/s',
+          baseline: 10_000,
+          ratio: 0.9,
+          met: true,
+          target: '≥ 0.8× baseline',
+        },
+      ],
+      details: {},
+    },
+    join: {
+      rows: [{ label: 'join latency p99, 1,000/s', value: 3.2, unit: 'ms', target: '≤ 5 ms', met: true, key: 'p99' }],
+      details: { latencies: { p50: 1.1, p90: 2, p99: 3.2, p999: 7.5, max: 40 } },
+    },
+  },
+};
+
+/** Checks that `svg` is well-formed XML: balanced tags, quoted attributes, escaped text. Returns the tag names. */
+function checkWellFormed(svg: string): string[] {
+  const stack: string[] = [];
+  const names: string[] = [];
+  const tag = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<&]*(?:&(?:amp|lt|gt|quot);[^"<&]*)*")*)\s*(\/?)>/y;
+  let i = 0;
+  while (i < svg.length) {
+    const lt = svg.indexOf('<', i);
+    const text = svg.slice(i, lt < 0 ? svg.length : lt);
+    assert.doesNotMatch(text, /[>]|&(?!(amp|lt|gt|quot);)/, `unescaped text: ${text}`);
+    if (lt < 0) break;
+    tag.lastIndex = lt;
+    const m = tag.exec(svg);
+    assert.ok(m !== null, `malformed tag at ${lt}: ${svg.slice(lt, lt + 60)}`);
+    const [whole, closing, name = '', , selfClosing] = m;
+    if (closing === '/') assert.equal(stack.pop(), name, `</${name}> closes another element`);
+    else if (selfClosing !== '/') stack.push(name);
+    names.push(name);
+    i = lt + whole.length;
+  }
+  assert.deepEqual(stack, [], 'every element is closed');
+  return names;
+}
+
+describe('the benchmark writes its results', () => {
+  it('the results block of docs/benchmarks.md is rebuilt between its markers, one table per scenario', async () => {
+    const { markdownBlock, replaceBlock, BEGIN, END } = await bench('report.js');
+    const doc = `# Benchmarks\n\nintro\n\n${BEGIN}\nold results\n${END}\n\n## Scale run\nkept\n`;
+    const rewritten: string = replaceBlock(doc, markdownBlock(sample));
+    assert.ok(rewritten.startsWith('# Benchmarks\n\nintro\n\n'));
+    assert.ok(rewritten.endsWith('\n\n## Scale run\nkept\n'));
+    assert.doesNotMatch(rewritten, /old results/);
+    assert.equal(rewritten.split(BEGIN).length, 2);
+    assert.equal(rewritten.split(END).length, 2);
+    assert.match(rewritten, /Machine: 2 cores \(AMD EPYC <test> & co\), 24 GiB, Node v20\.20\.2/);
+    const registration = markdownTable(rewritten, '**registration**');
+    assert.deepEqual(registration[0], [
+      'registrations/s, unchanged',
+      '38,000 msg/s',
+      '40,000',
+      '×0.95',
+      '≥ 0.9× baseline',
+      'yes',
+      '',
+    ]);
+    assert.equal(registration.length, 2);
+    const idle = markdownTable(rewritten, '**idle**');
+    assert.equal(idle[0]?.[5], 'NO');
+    // A pipe in a cell is escaped, so the row keeps its seven cells.
+    assert.match(rewritten, /a \\\| pipe/);
+    assert.match(rewritten, /!\[benchmark chart\]\(images\/bench\.svg\)/);
+    // Rewriting again gives the same document: the block is found again by its markers.
+    assert.equal(replaceBlock(rewritten, markdownBlock(sample)), rewritten);
+  });
+
+  it('a docs file without the markers is refused, not appended to', async () => {
+    const { markdownBlock, replaceBlock } = await bench('report.js');
+    assert.throws(() => replaceBlock('# Benchmarks\n', markdownBlock(sample)), /markers/);
+  });
+
+  it('the chart is well-formed SVG with a bar per ratio and per latency percentile, even with markup in labels', async () => {
+    const { chartSvg } = await bench('svg.js');
+    const svg: string = chartSvg(sample);
+    const names = checkWellFormed(svg);
+    assert.equal(names[0], 'svg');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // Three ratio bars (two registration rows, one list row) and five latency bars.
+    assert.equal(names.filter((n) => n === 'rect').length, 1 + 3 + 5);
+    assert.match(svg, /list &lt;1,000&gt; &amp; gzip/);
+    assert.match(svg, /×0\.95/);
+    assert.match(svg, /3\.20 ms/);
+    // The missed target is drawn in the "miss" colour; the met ones are not.
+    assert.equal(svg.match(/class="miss"/g)?.length ?? 0, 0);
+    const missed = structuredClone(sample);
+    missed.scenarios.join.rows[0] = {
+      ...sample.scenarios.join.rows[0],
+      value: 9,
+      met: false,
+    } as (typeof missed.scenarios.join.rows)[0];
+    assert.equal(chartSvg(missed).match(/class="miss"/g)?.length, 1);
+  });
+
+  it('a results object with only some scenarios still gives a well-formed chart', async () => {
+    const { chartSvg } = await bench('svg.js');
+    checkWellFormed(chartSvg({ ...sample, scenarios: { idle: sample.scenarios.idle } }));
+  });
+});
