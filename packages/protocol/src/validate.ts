@@ -9,7 +9,7 @@
 import { InfoLimits, type MessageType } from './codes.js';
 import { ProtocolError } from './errors.js';
 import { type Int64, isInt64 } from './int64.js';
-import type { JsonValue } from './json.js';
+import { JsonDecimal, type JsonValue } from './json.js';
 import type {
   GeneralResponse,
   JoinRequest,
@@ -27,9 +27,9 @@ const INT32_MAX = 2147483647;
 const UINT32_MAX = 4294967295;
 const UINT16_MAX = 65535;
 
-/** True for a JSON object (not an array, not null). */
+/** True for a JSON object (not an array, not null, not a {@link JsonDecimal} number). */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonDecimal);
 }
 
 function wrong(path: string, expected: string): never {
