@@ -13,6 +13,7 @@ import { RemoteJoins } from './cluster/remote-joins.js';
 import { Gateway } from './gateway/gateway.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
+import { sendError } from './http/errors.js';
 import { StatsHistory } from './http/stats.js';
 import { JoinRouter } from './joins.js';
 import { ServerMetrics } from './metrics.js';
@@ -102,9 +103,15 @@ export class MasterServer {
       stats: this.stats,
       webRoot: this.options.webRoot,
       maxEventStreams: this.options.maxEventStreams,
+      idleTimeout: this.options.idleTimeout,
     });
     const handle = this.#api.handle;
+    const maxRawHeaders = 2 * this.options.maxHeaders;
     this.handleRequest = (req, res) => {
+      if (req.rawHeaders.length > maxRawHeaders) {
+        sendError(res, 'HEADERS_TOO_LARGE', undefined, undefined, { connection: 'close' });
+        return;
+      }
       if (this.#closing !== undefined) res.setHeader('connection', 'close');
       else {
         this.#inFlight.add(res);
@@ -139,12 +146,29 @@ export class MasterServer {
    * the base URL (e.g. `http://127.0.0.1:8080`).
    */
   async listen(options: ListenOptions = {}): Promise<string> {
-    const timeouts = { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
-    const { tls } = this.options;
+    const { tls, headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, maxHeaders } = this.options;
+    const limits = {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout,
+      maxHeaderSize,
+      // Node.js enforces the two timeouts above only when it checks its connections.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    };
     const server =
       tls === undefined
-        ? createServer(timeouts)
-        : createTlsServer({ ...timeouts, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' });
+        ? createServer(limits)
+        : createTlsServer({
+            ...limits,
+            handshakeTimeout: headersTimeout,
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2',
+          });
+    // Node.js drops headers beyond its count silently: one more than the limit shows that there were too many.
+    server.maxHeadersCount = maxHeaders + 1;
+    // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
+    server.setTimeout(this.options.idleTimeout);
     this.#ownsServer = true;
     await this.attach(server);
     await new Promise<void>((resolve, reject) => {

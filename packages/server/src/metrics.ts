@@ -18,6 +18,7 @@ export type JoinMetricOutcome =
   | 'not_found'
   | 'wrong_password'
   | 'timeout'
+  | 'busy'
   | 'gone'
   | 'unavailable'
   | 'bad_request'

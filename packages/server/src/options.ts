@@ -48,6 +48,32 @@ export interface MasterServerOptions {
   maxServers?: number | undefined;
   /** Milliseconds the MS waits for the peer's Close before it ends the TCP connection. Default `1000`. */
   closeTimeout?: number | undefined;
+  /** Joins that may wait on one game-server connection; more are answered `503 GS_BUSY`. Default `64`. */
+  maxPendingJoins?: number | undefined;
+  /** Bytes a game-server connection may have unsent before it is terminated (and delisted). Default `1048576`. */
+  maxSendBuffer?: number | undefined;
+  /** Fragments one WebSocket message may arrive in; more close with 1008. Default `1024`. */
+  maxFragments?: number | undefined;
+  /** Received chunks a WebSocket may hold unparsed (e.g. a message sent a byte at a time); more close with 1008. Default `4096`. */
+  maxBufferedChunks?: number | undefined;
+  /**
+   * Milliseconds a client has to send a request's headers, WebSocket upgrades included; a connection
+   * that sends nothing is closed after it too, and a TLS handshake must end within it. Default `10000`.
+   */
+  headersTimeout?: number | undefined;
+  /** Milliseconds a client has to send a whole request; at least {@link headersTimeout}. Default `30000`. */
+  requestTimeout?: number | undefined;
+  /** Milliseconds an idle keep-alive HTTP connection is kept. Default `5000`. */
+  keepAliveTimeout?: number | undefined;
+  /**
+   * Milliseconds an HTTP connection may make no progress (nothing read from it, nothing of its response
+   * written) before it is closed; longer than {@link joinTimeout} plus 1 s. Default `30000`.
+   */
+  idleTimeout?: number | undefined;
+  /** Headers a request may have; more are answered `431 HEADERS_TOO_LARGE`. Default `100`. */
+  maxHeaders?: number | undefined;
+  /** Bytes the request line and headers may take; more are answered `431`. Default `16384`. */
+  maxHeaderSize?: number | undefined;
   /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
   convReservation?: number | undefined;
   /**
@@ -102,6 +128,16 @@ export const defaultOptions = {
   maxConnections: 10_000,
   maxServers: 100_000,
   closeTimeout: 1_000,
+  maxPendingJoins: 64,
+  maxSendBuffer: 1_048_576,
+  maxFragments: 1024,
+  maxBufferedChunks: 4096,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+  idleTimeout: 30_000,
+  maxHeaders: 100,
+  maxHeaderSize: 16_384,
   convReservation: 120_000,
   statsInterval: 5_000,
   maxEventStreams: 1_000,
@@ -169,6 +205,16 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     maxConnections: count('maxConnections', o.maxConnections ?? d.maxConnections, 0),
     maxServers: count('maxServers', o.maxServers ?? d.maxServers, 0),
     closeTimeout: positiveMs('closeTimeout', o.closeTimeout ?? d.closeTimeout),
+    maxPendingJoins: count('maxPendingJoins', o.maxPendingJoins ?? d.maxPendingJoins, 1),
+    maxSendBuffer: count('maxSendBuffer', o.maxSendBuffer ?? d.maxSendBuffer, 1),
+    maxFragments: count('maxFragments', o.maxFragments ?? d.maxFragments, 1),
+    maxBufferedChunks: count('maxBufferedChunks', o.maxBufferedChunks ?? d.maxBufferedChunks, 1),
+    headersTimeout: positiveMs('headersTimeout', o.headersTimeout ?? d.headersTimeout),
+    requestTimeout: positiveMs('requestTimeout', o.requestTimeout ?? d.requestTimeout),
+    keepAliveTimeout: positiveMs('keepAliveTimeout', o.keepAliveTimeout ?? d.keepAliveTimeout),
+    idleTimeout: positiveMs('idleTimeout', o.idleTimeout ?? d.idleTimeout),
+    maxHeaders: count('maxHeaders', o.maxHeaders ?? d.maxHeaders, 1),
+    maxHeaderSize: count('maxHeaderSize', o.maxHeaderSize ?? d.maxHeaderSize, 1),
     convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),
     webRoot: webRoot(o.webRoot),
     statsInterval: positiveMs('statsInterval', o.statsInterval ?? d.statsInterval),
@@ -187,6 +233,15 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     } catch (error) {
       throw new OptionError('trustProxy', (error as Error).message);
     }
+  }
+  if (resolved.requestTimeout < resolved.headersTimeout) {
+    throw new OptionError('requestTimeout', `must be at least headersTimeout (${resolved.headersTimeout} ms)`);
+  }
+  if (resolved.idleTimeout <= resolved.joinTimeout + 1000) {
+    throw new OptionError(
+      'idleTimeout',
+      `must be longer than joinTimeout plus 1000 ms (${resolved.joinTimeout + 1000} ms)`,
+    );
   }
   for (const token of resolved.regTokens) {
     if (typeof token !== 'string' || token.length === 0)

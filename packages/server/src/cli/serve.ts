@@ -11,9 +11,9 @@ import { JwtPlayerAuth } from '../auth/player-auth.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
-import type { MasterServerOptions, TlsFiles } from '../options.js';
+import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
-import { type FlagSpecs, flagValue, readFlags, requiredFlag, storeFlags } from './flags.js';
+import { type FlagSpecs, flagValue, type RawFlags, readFlags, requiredFlag, storeFlags } from './flags.js';
 import {
   parseChoice,
   parseDuration,
@@ -106,6 +106,76 @@ export const serveFlags: FlagSpecs = {
     default: '100000',
     value: 'N',
     help: 'servers the list may hold; 0 is no limit',
+  },
+  'max-pending-joins': {
+    type: 'string',
+    env: 'MS_MAX_PENDING_JOINS',
+    default: '64',
+    value: 'N',
+    help: 'joins waiting on one game server; 503 GS_BUSY beyond',
+  },
+  'max-send-buffer': {
+    type: 'string',
+    env: 'MS_MAX_SEND_BUFFER',
+    default: '1048576',
+    value: 'BYTES',
+    help: 'unsent bytes a game-server connection may hold before it is terminated',
+  },
+  'max-fragments': {
+    type: 'string',
+    env: 'MS_MAX_FRAGMENTS',
+    default: '1024',
+    value: 'N',
+    help: 'fragments of one WebSocket message; close 1008 beyond',
+  },
+  'max-buffered-chunks': {
+    type: 'string',
+    env: 'MS_MAX_BUFFERED_CHUNKS',
+    default: '4096',
+    value: 'N',
+    help: 'received chunks a WebSocket may hold unparsed; close 1008 beyond',
+  },
+  'headers-timeout': {
+    type: 'string',
+    env: 'MS_HEADERS_TIMEOUT',
+    default: '10s',
+    value: 'DUR',
+    help: "time to send a request's headers (WebSocket upgrades too)",
+  },
+  'request-timeout': {
+    type: 'string',
+    env: 'MS_REQUEST_TIMEOUT',
+    default: '30s',
+    value: 'DUR',
+    help: 'time to send a whole request',
+  },
+  'keep-alive-timeout': {
+    type: 'string',
+    env: 'MS_KEEP_ALIVE_TIMEOUT',
+    default: '5s',
+    value: 'DUR',
+    help: 'how long an idle keep-alive HTTP connection is kept',
+  },
+  'idle-timeout': {
+    type: 'string',
+    env: 'MS_IDLE_TIMEOUT',
+    default: '30s',
+    value: 'DUR',
+    help: 'an HTTP connection making no progress this long is closed',
+  },
+  'max-headers': {
+    type: 'string',
+    env: 'MS_MAX_HEADERS',
+    default: '100',
+    value: 'N',
+    help: 'headers a request may have; 431 beyond',
+  },
+  'max-header-size': {
+    type: 'string',
+    env: 'MS_MAX_HEADER_SIZE',
+    default: '16384',
+    value: 'BYTES',
+    help: "bytes of a request's line and headers; 431 beyond",
   },
   'tls-cert': { type: 'string', env: 'MS_TLS_CERT', value: 'FILE', help: 'PEM certificate chain: serve HTTPS/WSS' },
   'tls-key': { type: 'string', env: 'MS_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
@@ -202,7 +272,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   const pingInterval = get('ping-interval', parseDuration);
   const pongTimeout = get('pong-timeout', parseDuration);
-  return {
+  return checked(raw, {
     host,
     port,
     redis: flagValue(raw, 'redis', parseRedisUrl),
@@ -223,11 +293,33 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       maxConnectionsPerIp: get('max-connections-per-ip', (text) => parseInteger(text, 0)),
       maxConnections: get('max-connections', (text) => parseInteger(text, 0)),
       maxServers: get('max-servers', (text) => parseInteger(text, 0)),
+      maxPendingJoins: get('max-pending-joins', (text) => parseInteger(text, 1)),
+      maxSendBuffer: get('max-send-buffer', (text) => parseInteger(text, 1)),
+      maxFragments: get('max-fragments', (text) => parseInteger(text, 1)),
+      maxBufferedChunks: get('max-buffered-chunks', (text) => parseInteger(text, 1)),
+      headersTimeout: get('headers-timeout', parseDuration),
+      requestTimeout: get('request-timeout', parseDuration),
+      keepAliveTimeout: get('keep-alive-timeout', parseDuration),
+      idleTimeout: get('idle-timeout', parseDuration),
+      maxHeaders: get('max-headers', (text) => parseInteger(text, 1)),
+      maxHeaderSize: get('max-header-size', (text) => parseInteger(text, 1)),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
       playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),
     },
-  };
+  });
+}
+
+/** Checks the options as the masterserver will (e.g. one timeout against another), naming the flag at fault. */
+function checked(raw: RawFlags, config: ServeConfig): ServeConfig {
+  try {
+    resolveOptions({ ...config.options, webRoot: null });
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    const flag = (error.option.split('.')[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new UsageError(`${raw.source.get(flag) ?? `--${flag}`}: ${error.message.slice(error.option.length + 2)}`);
+  }
+  return config;
 }
 
 function jwtAuth(path: string): JwtPlayerAuth {

@@ -49,6 +49,8 @@ export class Gateway implements ConnectionContext {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: options.maxMessageSize,
+      maxFragments: options.maxFragments,
+      maxBufferedChunks: options.maxBufferedChunks,
       skipUTF8Validation: false,
       WebSocket: GsSocket,
       closeTimeout: options.closeTimeout,
@@ -73,8 +75,9 @@ export class Gateway implements ConnectionContext {
   }
 
   /**
-   * Handles an HTTP upgrade: 404 off `/v2/server/ws`, 503 when shutting down or
-   * at the global limit, 429 at the per-IP limit, else the WebSocket handshake.
+   * Handles an HTTP upgrade: 404 off `/v2/server/ws`, 431 with too many headers,
+   * 503 when shutting down or at the global limit, 429 at the per-IP limit, else
+   * the WebSocket handshake.
    */
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, ip: string): void {
     socket.on('error', () => {});
@@ -84,13 +87,15 @@ export class Gateway implements ConnectionContext {
     const refusal: ApiErrorCode | undefined =
       path !== GS_PATH
         ? 'NOT_FOUND'
-        : this.#shuttingDown
-          ? 'SHUTTING_DOWN'
-          : maxConnections > 0 && this.#sockets >= maxConnections
-            ? 'CONNECTION_LIMIT'
-            : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
-              ? 'TOO_MANY_CONNECTIONS'
-              : undefined;
+        : req.rawHeaders.length > 2 * this.options.maxHeaders
+          ? 'HEADERS_TOO_LARGE'
+          : this.#shuttingDown
+            ? 'SHUTTING_DOWN'
+            : maxConnections > 0 && this.#sockets >= maxConnections
+              ? 'CONNECTION_LIMIT'
+              : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
+                ? 'TOO_MANY_CONNECTIONS'
+                : undefined;
     if (refusal !== undefined) {
       refuseUpgrade(socket, refusal);
       return;
@@ -110,6 +115,7 @@ export class Gateway implements ConnectionContext {
         ws.close(CloseCode.GOING_AWAY, 'going away');
         return;
       }
+      (ws as GsSocket).maxBufferedAmount = this.options.maxSendBuffer;
       const connection = new GsConnection(ws as GsSocket, socket, ip, this);
       this.#connections.add(connection);
       this.logger.info({ ip }, 'game server connected');

@@ -64,6 +64,8 @@ export type JoinOutcome =
   | { kind: 'not-found' }
   | { kind: 'wrong-password' }
   | { kind: 'timeout' }
+  /** As many joins wait on the game server as `maxPendingJoins` allows. */
+  | { kind: 'busy' }
   /** The game server left (or, in cluster mode, the instance holding it stopped: `message` says so). */
   | { kind: 'gone'; message?: string }
   /** The instance that holds the server cannot be reached (cluster mode, Redis down). */
@@ -208,6 +210,7 @@ export class GsConnection {
     const sessionToken = randomBytes(24).toString('base64url');
     const conv = this.#allocateConv(Date.now());
     this.#socket.send(
+    if (this.#pending.size >= this.#ctx.options.maxPendingJoins) return Promise.resolve({ kind: 'busy' });
       encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }),
     );
     return new Promise((resolve) => {

@@ -39,6 +39,8 @@ export interface ApiContext {
   readonly webRoot: string | null;
   /** Live-list streams open at once; `0` is no limit. */
   readonly maxEventStreams: number;
+  /** Milliseconds a connection may make no progress before it is closed: live-list streams send more often. */
+  readonly idleTimeout: number;
 }
 
 /** The API: the `request` listener, and what ends its live streams at shutdown. */
@@ -114,6 +116,7 @@ export function createApi(ctx: ApiContext): Api {
 
   const events = new ServerEvents(cache, {
     maxStreams: ctx.maxEventStreams,
+    heartbeatMs: Math.min(15_000, Math.floor(ctx.idleTimeout / 2)),
     isShuttingDown: ctx.isShuttingDown,
     logger: ctx.logger,
   });

@@ -57,9 +57,13 @@ const METRIC_OUTCOME: Record<JoinOutcome['kind'], JoinMetricOutcome> = {
   'not-found': 'not_found',
   'wrong-password': 'wrong_password',
   timeout: 'timeout',
+  busy: 'busy',
   gone: 'gone',
   unavailable: 'unavailable',
 };
+
+/** Outcomes of joins that never reached the game server: they have no duration. */
+const NOT_SENT: ReadonlySet<JoinOutcome['kind']> = new Set(['not-found', 'wrong-password', 'unavailable', 'busy']);
 
 /** Sends the response for a join's outcome. */
 export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void {
@@ -83,6 +87,9 @@ export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void
       return;
     case 'timeout':
       sendError(res, 'GS_TIMEOUT');
+      return;
+    case 'busy':
+      sendError(res, 'GS_BUSY', undefined, undefined, { 'retry-after': '1' });
       return;
     case 'gone':
       sendError(res, 'GS_GONE', outcome.message);
@@ -124,7 +131,7 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   const started = performance.now();
   const outcome = await ctx.joins.join(body.serverId, { ...player, password: body.password });
   const seconds = (performance.now() - started) / 1000;
-  const sent = outcome.kind !== 'not-found' && outcome.kind !== 'wrong-password' && outcome.kind !== 'unavailable';
+  const sent = !NOT_SENT.has(outcome.kind);
   ctx.metrics.join(METRIC_OUTCOME[outcome.kind], sent ? seconds : undefined);
   ctx.logger.info(
     { serverId: body.serverId, username: player.username, outcome: outcome.kind, ms: Math.round(seconds * 1000) },
