@@ -206,11 +206,11 @@ export class GsConnection {
       const given = player.password ?? '';
       if (!timingSafeEqual(sha256(given), this.#passwordHash)) return Promise.resolve({ kind: 'wrong-password' });
     }
+    if (this.#pending.size >= this.#ctx.options.maxPendingJoins) return Promise.resolve({ kind: 'busy' });
     const id = this.#nextJoinId++;
     const sessionToken = randomBytes(24).toString('base64url');
     const conv = this.#allocateConv(Date.now());
     this.#socket.send(
-    if (this.#pending.size >= this.#ctx.options.maxPendingJoins) return Promise.resolve({ kind: 'busy' });
       encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }),
     );
     return new Promise((resolve) => {
