@@ -1,7 +1,7 @@
 /**
  * A TCP load balancer for tests: each new connection goes to the first
  * backend that accepts it, in order, so that clients of a dead backend land on
- * the next one when they reconnect.
+ * the next one when they reconnect. Its connections can also be cut silently.
  *
  * @module
  */
@@ -67,6 +67,18 @@ export class FailoverProxy {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the proxy has no address');
     return new FailoverProxy(server, sockets, address.port);
+  }
+
+  /**
+   * Silences every open connection the way a dead network does: nothing more
+   * is forwarded or read either way, and no socket is closed, so neither end
+   * gets a FIN or an RST. New connections are still forwarded.
+   */
+  cut(): void {
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
   }
 
   /** Stops accepting and drops every connection. */

@@ -142,6 +142,8 @@ export class GsConnection {
   #verified: { token: string; id: string; generation: number } | undefined;
   readonly #convs = new Map<number, number>();
   #awaitingPong = false;
+  /** The close this side started, if it did. */
+  #sent: { code: number; reason: string } | undefined;
   readonly #pingTimer: NodeJS.Timeout;
   readonly #pongTimer: NodeJS.Timeout;
   readonly #ttlTimer: NodeJS.Timeout;
@@ -161,7 +163,10 @@ export class GsConnection {
     this.#pongTimer = setTimeout(() => this.#pongDeadline(), options.pongTimeout).unref();
     this.#ttlTimer = setTimeout(() => this.#ttlExpired(), options.registrationTtl).unref();
 
-    socket.onClosing = () => this.#closing();
+    // One handler for every way a close starts (#closing runs once); `on`, not `once`: a socket closes once, and
+    // `once` wraps each listener in two more objects that every idle connection would keep.
+    const closing = (): void => this.#closing();
+    socket.onClosing = closing;
     socket.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     socket.on('pong', () => {
       this.#awaitingPong = false;
@@ -169,8 +174,8 @@ export class GsConnection {
     socket.on('error', (error: Error) => ctx.logger.debug({ ip, err: error.message }, 'game server socket error'));
     socket.on('close', (code: number, reason: Buffer) => this.#closed(code, reason.toString()));
     // The peer ending TCP (or TCP breaking) also starts the close, before ws reports it.
-    tcp.once('end', () => this.#closing());
-    tcp.once('close', () => this.#closing());
+    tcp.on('end', closing);
+    tcp.on('close', closing);
   }
 
   /** `open`, `closing` or `closed`. */
