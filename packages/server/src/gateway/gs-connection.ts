@@ -195,7 +195,9 @@ export class GsConnection {
 
   /** Starts the closing handshake with `code`; the server is delisted at once. */
   close(code: number, reason: string): void {
-    if (this.#state === 'open') this.#socket.close(code, reason);
+    if (this.#state !== 'open') return;
+    this.#sent = { code, reason };
+    this.#socket.close(code, reason);
   }
 
   /** Delists the server (e.g. its token was revoked); the connection stays open. */
@@ -468,6 +470,8 @@ export class GsConnection {
   #closed(code: number, reason: string): void {
     this.#closing();
     this.#state = 'closed';
-    this.#ctx.closed(this, code, reason);
+    // No Close frame came back (1006: the peer or the network is gone): report the close this side sent.
+    const sent = code === 1006 ? this.#sent : undefined;
+    this.#ctx.closed(this, sent?.code ?? code, sent?.reason ?? reason);
   }
 }
