@@ -3,7 +3,8 @@
 // connections, each latency measured from the request's scheduled send time (so
 // a stall counts against every request it delays: no coordinated omission).
 // argv[2]: JSON { url, ids, rate, seconds }.
-// Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, cpu }.
+// Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
+// (lag: the most a send ran behind its schedule; connections: TCP connections opened).
 import { Agent, request } from 'node:http';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
@@ -15,6 +16,7 @@ const statuses = {};
 let done = 0;
 let errors = 0;
 let maxLag = 0;
+let connections = 0;
 const bodies = ids.map((serverId) =>
   Buffer.from(JSON.stringify({ serverId, username: 'bench', clantag: 'BN' }), 'utf8'),
 );
@@ -34,6 +36,7 @@ function fire(n, scheduled, finish) {
       });
     },
   );
+  if (!req.reusedSocket) connections++;
   req.on('error', () => {
     latencies[n] = performance.now() - scheduled;
     errors++;
@@ -70,5 +73,6 @@ process.send({
   statuses,
   latencies: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[total - 1] },
   lag: maxLag,
+  connections,
   cpu,
 });

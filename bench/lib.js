@@ -62,9 +62,13 @@ export async function runLoad(script, config) {
   return load.ready;
 }
 
-/** Starts the masterserver runner with extra options; `.url` is its base URL. */
+/**
+ * Starts the masterserver runner with extra options; `.url` is its base URL.
+ * BENCH_MS_NODE_FLAGS adds Node flags to it, e.g. `--cpu-prof --cpu-prof-dir=.bench/prof`.
+ */
 export async function startMs(options = {}) {
-  const ms = await start('ms-runner.js', [JSON.stringify(options)], ['--expose-gc']);
+  const flags = (process.env.BENCH_MS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const ms = await start('ms-runner.js', [JSON.stringify(options)], ['--expose-gc', ...flags]);
   return { ...ms, url: ms.ready.url, wsUrl: `${ms.ready.url.replace('http', 'ws')}/v2/server/ws` };
 }
 

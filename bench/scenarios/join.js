@@ -43,7 +43,7 @@ export async function run({ quick, log }) {
     log(
       `  ${result.sent} joins at ${settings.rate}/s: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ` +
         `p99.9 ${p999.toFixed(2)} ms, max ${max.toFixed(2)} ms; driver cpu ${pct(result.cpu)}, ` +
-        `game-server cpu ${pct(after.cpu)}, driver lag ≤ ${result.lag.toFixed(1)} ms; masterserver cpu ${pct(serverCpu)}, ` +
+        `game-server cpu ${pct(after.cpu)}, driver lag ≤ ${result.lag.toFixed(1)} ms, ${result.connections} connections; masterserver cpu ${pct(serverCpu)}, ` +
         `event-loop delay p99 ${loopDelay.p99.toFixed(1)} ms, max ${loopDelay.max.toFixed(1)} ms`,
     );
     const saturated = Math.max(result.cpu, after.cpu);

@@ -103,7 +103,8 @@ export class Gateway implements ConnectionContext {
 
     this.#sockets++;
     this.#perIp.set(ip, fromIp + 1);
-    socket.once('close', () => {
+    // `on`: a socket closes once, and `once` would keep two more objects per connection.
+    socket.on('close', () => {
       this.#sockets--;
       const left = (this.#perIp.get(ip) ?? 1) - 1;
       if (left === 0) this.#perIp.delete(ip);
