@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GameServerClient } from '@masterserver/sdk';
-import { delay, FailoverProxy, fetchRaw, postJson, TestGameServer, waitFor } from '@masterserver/testing';
+import {
+  delay,
+  FailoverProxy,
+  fetchRaw,
+  postJson,
+  registrationText,
+  serverInfo,
+  TestGameServer,
+  waitFor,
+} from '@masterserver/testing';
 import { runCliAsync, type ServeProcess, startServe, tempDir } from './cli-helpers.js';
 import { TOKEN } from './helpers.js';
 import { TestRedis } from './redis-helpers.js';
@@ -171,6 +180,35 @@ describe('cluster: three instances on one Redis', () => {
 
     const wrong = await join('nope');
     assert.equal(wrong.status, 403, 'the owner checks the password');
+    await gs.close();
+  });
+
+  it('joins through C count against the bound on pending joins of A, which holds the game server: 503 GS_BUSY beyond 64', async () => {
+    const gs = await TestGameServer.connect(a.wsUrl, TOKEN);
+    await gs.register({ name: 'busy-on-a', port: 41002 });
+    // Registered again every 500 ms, so that it stays listed however long the joins take.
+    const again = registrationText(TOKEN, serverInfo({ name: 'busy-on-a', port: 41002 }));
+    const keepListed = setInterval(() => gs.socket.sendText(again), 500);
+    await waitFor('listed on C', async () => (await names(c)).includes('busy-on-a'), 1000);
+    const serverId = await idOf(c, 'busy-on-a');
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        postJson(`${c.url}/v2/client/join`, { serverId, username: 'Flood', clantag: '' }),
+      ),
+    );
+    const busy = answers.filter((r) => r.status === 503);
+    const timedOut = answers.filter((r) => r.status === 504);
+    assert.equal(busy.length + timedOut.length, 200, 'every join is either refused at once or times out unanswered');
+    assert.ok(busy.length > 0, 'some are refused');
+    for (const r of busy) assert.equal((r.json as { error: { code: string } }).error.code, 'GS_BUSY');
+    clearInterval(keepListed);
+    let requests = 0;
+    for (;;) {
+      const message = await gs.next(500).catch(() => undefined);
+      if (message === undefined) break;
+      if ((message.value.metadata as { type: number }).type === 2) requests++;
+    }
+    assert.equal(requests, timedOut.length, 'only the joins that were not refused reached the game server');
     await gs.close();
   });
 
