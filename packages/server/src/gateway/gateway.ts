@@ -116,8 +116,14 @@ export class Gateway implements ConnectionContext {
         ws.close(CloseCode.GOING_AWAY, 'going away');
         return;
       }
-      (ws as GsSocket).maxBufferedAmount = this.options.maxSendBuffer;
-      const connection = new GsConnection(ws as GsSocket, socket, ip, this);
+      const gs = ws as GsSocket;
+      gs.maxBufferedAmount = this.options.maxSendBuffer;
+      const connection = new GsConnection(gs, socket, ip, this);
+      gs.onOverflow = (buffered) =>
+        this.logger.warn(
+          { ip, serverId: connection.serverId, buffered },
+          'game server does not read: connection ended',
+        );
       this.#connections.add(connection);
       this.logger.info({ ip }, 'game server connected');
     });

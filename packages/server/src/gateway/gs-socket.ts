@@ -31,13 +31,18 @@ export class GsSocket extends WebSocket {
   onClosing: (() => void) | undefined;
   /** Unsent bytes beyond which a send terminates the connection (the peer is not reading). Default: no limit. */
   maxBufferedAmount = Number.POSITIVE_INFINITY;
+  /** Called with the unsent bytes when a send went over {@link maxBufferedAmount}, just before the connection is ended. */
+  onOverflow: ((buffered: number) => void) | undefined;
 
   override send(data: Data, cb?: Callback): void;
   override send(data: Data, options: SendOptions, cb?: Callback): void;
   override send(data: Data, options?: SendOptions | Callback, cb?: Callback): void {
     // ws takes a callback in place of the options, as the first overload does.
     super.send(data, options as SendOptions, cb);
-    if (this.bufferedAmount > this.maxBufferedAmount) this.terminate();
+    const buffered = this.bufferedAmount;
+    if (buffered <= this.maxBufferedAmount || this.readyState !== WebSocket.OPEN) return;
+    this.onOverflow?.(buffered);
+    this.terminate();
   }
 
   override close(code?: number, data?: string | Buffer): void {
