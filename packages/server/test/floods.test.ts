@@ -238,7 +238,7 @@ describe('floods – the masterserver keeps serving a well-behaved game server',
     await stillServing(target, baseline);
   });
 
-  it('an HTTP client that never reads its responses is disconnected at the idle timeout', async () => {
+  it('an HTTP client that never reads its responses is disconnected at the idle timeout, while a live-list stream that reads is kept by its heartbeats', async () => {
     // Thirty servers with long descriptions make a list of about 33 KB.
     const servers = await Promise.all(
       Array.from({ length: 30 }, () =>
@@ -254,6 +254,12 @@ describe('floods – the masterserver keeps serving a well-behaved game server',
     register();
     const keepListed = setInterval(register, 1000);
     await waitFor('the long servers are listed', async () => (await target.list()).length >= 31);
+    const stream = await tcp(url, '127.0.0.11');
+    let events = '';
+    stream.on('data', (chunk: Buffer) => {
+      events += chunk.toString();
+    });
+    stream.write('GET /v2/client/servers/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     const socket = await tcp(url, '127.0.0.8');
     socket.on('error', () => {});
     socket.pause();
@@ -264,10 +270,14 @@ describe('floods – the masterserver keeps serving a well-behaved game server',
     const ask = setInterval(() => socket.write(request), 500);
     try {
       assert.ok(await closedWithin(socket, 30_000), 'the masterserver dropped the connection');
+      // Three heartbeats take longer than the idle timeout: the stream was never idle.
+      await waitFor('three heartbeats', () => events.split(': keep-alive').length > 3 || stream.destroyed, 20_000, 100);
+      assert.ok(!stream.destroyed, 'the live-list stream is still open');
     } finally {
       clearInterval(ask);
       clearInterval(keepListed);
       socket.destroy();
+      stream.destroy();
       for (const gs of servers) gs.socket.destroy();
     }
     await stillServing(target, baseline);
