@@ -304,11 +304,11 @@ describe('floods – the masterserver keeps serving a well-behaved game server',
   });
 });
 
-describe('floods – registrations, under the default rate limit', () => {
+describe('floods – under the default registration rate limit', () => {
   let target: Target;
   let baseline: number;
   before(async () => {
-    target = await startTarget([], 2000);
+    target = await startTarget(['--max-buffered-chunks', '16'], 2000);
     baseline = target.rss();
   });
   after(() => target.stop());
@@ -335,6 +335,30 @@ describe('floods – registrations, under the default rate limit', () => {
     assert.equal(answers.filter((a) => a.includes('"type":3')).length, 5, 'then 5 are refused with error 3');
     assert.deepEqual(await gs.closeFrame, { code: 1008, reason: 'too many failed registrations' });
     gs.destroy();
+    await stillServing(target, baseline);
+  });
+
+  it('a message dribbled in more chunks than --max-buffered-chunks is closed with 1008', async () => {
+    const socket = await tcp(target.serve.url, '127.0.0.12');
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.write(`${upgradeHead()}\r\n`);
+    await waitFor('the handshake', () => Buffer.concat(received).includes('\r\n\r\n'));
+    // One frame of 1000 bytes, its payload sent a byte at a time: each byte is read on its own.
+    const frame = encodeFrame(Opcode.TEXT, ' '.repeat(1000));
+    socket.write(frame.subarray(0, 8));
+    for (let i = 8; i < 40 && !socket.destroyed; i++) {
+      socket.write(frame.subarray(i, i + 1));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await waitFor('the close frame', () => parseUpgraded(Buffer.concat(received)).closes[0], 5000);
+    assert.deepEqual(parseUpgraded(Buffer.concat(received)).closes[0], {
+      code: 1008,
+      reason: 'too many message fragments',
+    });
+    socket.destroy();
     await stillServing(target, baseline);
   });
 });
