@@ -171,6 +171,16 @@ describe('options', () => {
     assert.deepEqual(o.registrationRate, { count: 10, windowMs: 10_000 });
     assert.equal(o.maxConnectionsPerIp, 64);
     assert.equal(o.maxServers, 100_000);
+    assert.equal(o.maxPendingJoins, 64);
+    assert.equal(o.maxSendBuffer, 1_048_576);
+    assert.equal(o.maxFragments, 1024);
+    assert.equal(o.maxBufferedChunks, 4096);
+    assert.equal(o.headersTimeout, 10_000);
+    assert.equal(o.requestTimeout, 30_000);
+    assert.equal(o.keepAliveTimeout, 5_000);
+    assert.equal(o.idleTimeout, 30_000);
+    assert.equal(o.maxHeaders, 100);
+    assert.equal(o.maxHeaderSize, 16_384);
   });
   it('names the bad option', () => {
     assert.throws(
@@ -179,6 +189,18 @@ describe('options', () => {
     );
     assert.throws(() => resolveOptions({ registrationRate: { count: 0, windowMs: 1 } }), /registrationRate\.count/);
     assert.throws(() => resolveOptions({ regTokens: [''] }), /regTokens/);
+    assert.throws(() => resolveOptions({ maxPendingJoins: 0 }), /maxPendingJoins/);
+  });
+  it('refuses a request timeout shorter than the headers timeout, and an idle timeout a join could outlast', () => {
+    assert.throws(
+      () => resolveOptions({ headersTimeout: 10_000, requestTimeout: 5_000 }),
+      (e: unknown) => e instanceof OptionError && e.option === 'requestTimeout',
+    );
+    assert.throws(
+      () => resolveOptions({ joinTimeout: 30_000, idleTimeout: 30_000 }),
+      (e: unknown) => e instanceof OptionError && e.option === 'idleTimeout',
+    );
+    assert.equal(resolveOptions({ joinTimeout: 30_000, idleTimeout: 31_001 }).idleTimeout, 31_001);
   });
 });
 
