@@ -2,13 +2,14 @@
 // at a fixed schedule of `rate` per second for `seconds`, over keep-alive
 // connections, each latency measured from the request's scheduled send time (so
 // a stall counts against every request it delays: no coordinated omission).
-// argv[2]: JSON { url, ids, rate, seconds }.
+// argv[2]: JSON { url, rate, seconds }; the server ids come from the list.
 // Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
 // (lag: the most a send ran behind its schedule; connections: TCP connections opened).
 import { Agent, request } from 'node:http';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
-const { url, ids, rate, seconds } = JSON.parse(process.argv[2]);
+const { url, rate, seconds } = JSON.parse(process.argv[2]);
+const ids = (await (await fetch(new URL('/v2/client/servers', url))).json()).map((server) => server.id);
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 const total = Math.round(rate * seconds);
 const latencies = new Float64Array(total);
