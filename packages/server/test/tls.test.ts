@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
@@ -38,6 +39,40 @@ describe('TLS: one port speaks HTTPS and WSS', () => {
       await assert.rejects(fetchRaw(`${url}/healthz`), 'an unknown CA is refused by the client');
       gs.socket.destroy();
     } finally {
+      await ms.close();
+    }
+  });
+
+  it('a TLS handshake that never comes is cut off at the headers timeout', async () => {
+    const dir = tempDir();
+    const paths = makeCertificate(dir, 'slow');
+    const ms = new MasterServer({
+      regTokens: [TOKEN],
+      tls: { cert: readFileSync(paths.cert), key: readFileSync(paths.key) },
+      headersTimeout: 500,
+      requestTimeout: 500,
+    });
+    const url = await ms.listen({ host: '127.0.0.1', port: 0 });
+    // A client that connects and sends nothing, and one that stops after its first bytes of a ClientHello.
+    const silent = netConnect(Number(new URL(url).port), '127.0.0.1');
+    const partial = netConnect(Number(new URL(url).port), '127.0.0.1', () => partial.write(Buffer.from([22, 3, 1, 2])));
+    try {
+      const closed = [silent, partial].map(
+        (socket) =>
+          new Promise<boolean>((resolve) => {
+            socket.on('error', () => {});
+            socket.resume();
+            const timer = setTimeout(() => resolve(false), 15_000);
+            socket.once('close', () => {
+              clearTimeout(timer);
+              resolve(true);
+            });
+          }),
+      );
+      assert.deepEqual(await Promise.all(closed), [true, true], 'the masterserver closed both well before 15 s');
+    } finally {
+      silent.destroy();
+      partial.destroy();
       await ms.close();
     }
   });
