@@ -59,6 +59,8 @@ export function joinErrorMessage(status: number, body: unknown): { code: string;
       return { code, message: 'The game server did not answer in time. Try again in a moment.' };
     case 'GS_GONE':
       return { code, message: 'The game server went offline while you were joining.' };
+    case 'GS_BUSY':
+      return { code, message: 'Many players are joining this server right now. Try again in a moment.' };
     case 'SERVER_NOT_FOUND':
       return { code, message: 'This server is no longer listed.' };
     case 'UNAUTHORIZED':

@@ -6,10 +6,11 @@ import { gameStateLabel } from '../src/format.js';
 const error = (code: string, msg = '', extra: object = {}) => ({ error: { code, msg }, ...extra });
 
 describe('join errors in words', () => {
-  it('wrong password, timeout, gone and not listed each have their sentence', () => {
+  it('wrong password, timeout, gone, busy and not listed each have their sentence', () => {
     assert.match(joinErrorMessage(403, error('WRONG_PASSWORD')).message, /^Wrong password/);
     assert.match(joinErrorMessage(504, error('GS_TIMEOUT')).message, /did not answer in time/);
     assert.match(joinErrorMessage(502, error('GS_GONE')).message, /went offline/);
+    assert.match(joinErrorMessage(503, error('GS_BUSY')).message, /Try again in a moment/);
     assert.match(joinErrorMessage(404, error('SERVER_NOT_FOUND')).message, /no longer listed/);
   });
 
