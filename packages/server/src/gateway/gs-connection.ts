@@ -136,11 +136,13 @@ export class GsConnection {
   #violated = false;
   readonly #rate: SlidingWindow | undefined;
   readonly #failures: SlidingWindow;
-  readonly #pending = new Map<string, PendingJoin>();
+  /** Joins waiting on the game server; created with the first join (an empty Map is about 200 bytes per connection). */
+  #pending: Map<string, PendingJoin> | undefined;
   #nextJoinId = 1;
   /** The last token this connection registered with successfully, to skip re-hashing it while the tokens do not change. */
   #verified: { token: string; id: string; generation: number } | undefined;
-  readonly #convs = new Map<number, number>();
+  /** Reserved `conv` values and when they expire; created with the first join. */
+  #convs: Map<number, number> | undefined;
   #awaitingPong = false;
   /** The close this side started, if it did. */
   #sent: { code: number; reason: string } | undefined;
@@ -213,7 +215,9 @@ export class GsConnection {
       const given = player.password ?? '';
       if (!timingSafeEqual(sha256(given), this.#passwordHash)) return Promise.resolve({ kind: 'wrong-password' });
     }
-    if (this.#pending.size >= this.#ctx.options.maxPendingJoins) return Promise.resolve({ kind: 'busy' });
+    this.#pending ??= new Map();
+    const waiting = this.#pending;
+    if (waiting.size >= this.#ctx.options.maxPendingJoins) return Promise.resolve({ kind: 'busy' });
     const id = this.#nextJoinId++;
     const sessionToken = randomBytes(24).toString('base64url');
     const conv = this.#allocateConv(Date.now());
@@ -223,10 +227,10 @@ export class GsConnection {
     return new Promise((resolve) => {
       const key = String(id);
       const timer = setTimeout(() => {
-        this.#pending.delete(key);
+        waiting.delete(key);
         resolve({ kind: 'timeout' });
       }, this.#ctx.options.joinTimeout).unref();
-      this.#pending.set(key, { resolve, timer, ip: listed.ip, port: listed.port, sessionToken, conv });
+      waiting.set(key, { resolve, timer, ip: listed.ip, port: listed.port, sessionToken, conv });
     });
   }
 
@@ -254,7 +258,7 @@ export class GsConnection {
     }
   }
 
-  readonly #isAwaiting = (id: string): boolean => this.#pending.has(id);
+  readonly #isAwaiting = (id: string): boolean => this.#pending?.has(id) === true;
 
   /** Closes for a broken rule once the registrations that arrived before it are answered. */
   #violation(code: number, reason: string): void {
@@ -411,9 +415,9 @@ export class GsConnection {
 
   #answered(response: JoinResponse): void {
     const key = int64ToString(response.metadata.id);
-    const pending = this.#pending.get(key);
+    const pending = this.#pending?.get(key);
     if (pending === undefined) return;
-    this.#pending.delete(key);
+    this.#pending?.delete(key);
     clearTimeout(pending.timer);
     if (response.success) {
       const { ip, port, sessionToken, conv } = pending;
@@ -425,17 +429,19 @@ export class GsConnection {
 
   /** A random non-zero UINT32 that no unexpired join to this server holds. */
   #allocateConv(now: number): number {
-    if (this.#convs.size >= PRUNE_CONVS_AT) {
+    this.#convs ??= new Map();
+    const convs = this.#convs;
+    if (convs.size >= PRUNE_CONVS_AT) {
       // Reservations expire in insertion order: drop from the front.
-      for (const [conv, until] of this.#convs) {
+      for (const [conv, until] of convs) {
         if (until > now) break;
-        this.#convs.delete(conv);
+        convs.delete(conv);
       }
     }
     for (;;) {
       const conv = randomInt(1, 0x1_0000_0000);
-      if (!this.#convs.has(conv)) {
-        this.#convs.set(conv, now + this.#ctx.options.convReservation);
+      if (!convs.has(conv)) {
+        convs.set(conv, now + this.#ctx.options.convReservation);
         return conv;
       }
     }
@@ -449,11 +455,11 @@ export class GsConnection {
     clearInterval(this.#pingTimer);
     clearTimeout(this.#pongTimer);
     clearTimeout(this.#ttlTimer);
-    for (const pending of this.#pending.values()) {
+    for (const pending of this.#pending?.values() ?? []) {
       clearTimeout(pending.timer);
       pending.resolve({ kind: 'gone' });
     }
-    this.#pending.clear();
+    this.#pending?.clear();
     const listed = this.#listed;
     this.#listed = undefined;
     if (listed !== undefined) {
