@@ -179,3 +179,31 @@ describe('POST /v2/client/join – passwords and a vanishing game server', () =>
     assert.equal((await fetchRaw(`${t.url}/v2/client/servers/${serverId}`)).status, 404);
   });
 });
+
+describe('POST /v2/client/join – a bound on the joins waiting on one game server', () => {
+  it('503 GS_BUSY with Retry-After beyond maxPendingJoins, before the game server answers the others; an answered join frees its place', async () => {
+    const t = await startMs({ maxPendingJoins: 2 });
+    try {
+      const gs = await t.connect();
+      await gs.register({ name: 'busy', port: 37300 });
+      const serverId = String((await t.list())[0]?.id);
+      const join = () => postJson(`${t.url}/v2/client/join`, { serverId, username: 'Queue', clantag: '' });
+      const first = join();
+      const second = join();
+      const [a, b] = [await gs.next(), await gs.next()];
+      const third = await join();
+      assert.equal(third.status, 503, 'answered while the two before it still wait');
+      assert.equal((third.json as ErrorBody).error.code, 'GS_BUSY');
+      assert.equal(third.headers['retry-after'], '1');
+      gs.answer(a);
+      assert.equal((await first).status, 200);
+      const fourth = join();
+      gs.answer(await gs.next());
+      assert.equal((await fourth).status, 200, 'the answered join freed its place');
+      gs.answer(b);
+      assert.equal((await second).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+});
