@@ -14,6 +14,7 @@ import { Gateway } from './gateway/gateway.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
+import { answerClientError } from './http/raw-refusal.js';
 import { StatsHistory } from './http/stats.js';
 import { JoinRouter } from './joins.js';
 import { ServerMetrics } from './metrics.js';
@@ -169,6 +170,7 @@ export class MasterServer {
     server.maxHeadersCount = maxHeaders + 1;
     // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
     server.setTimeout(this.options.idleTimeout);
+    server.on('clientError', answerClientError);
     this.#ownsServer = true;
     await this.attach(server);
     await new Promise<void>((resolve, reject) => {

@@ -6,11 +6,12 @@
  * @module
  */
 
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { CloseCode } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
-import { ApiError, type ApiErrorCode, errorBody } from '../http/errors.js';
+import type { ApiErrorCode } from '../http/errors.js';
+import { refuseRaw } from '../http/raw-refusal.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
@@ -97,7 +98,7 @@ export class Gateway implements ConnectionContext {
                 ? 'TOO_MANY_CONNECTIONS'
                 : undefined;
     if (refusal !== undefined) {
-      refuseUpgrade(socket, refusal);
+      refuseRaw(socket, refusal);
       return;
     }
 
@@ -170,16 +171,4 @@ export class Gateway implements ConnectionContext {
     for (const connection of this.#connections) connection.close(CloseCode.GOING_AWAY, 'going away');
     await allClosed;
   }
-}
-
-/** Answers an upgrade with an HTTP error and ends the socket before any WebSocket is opened. */
-function refuseUpgrade(socket: Socket, code: ApiErrorCode): void {
-  const { status } = ApiError[code];
-  const body = errorBody(code);
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-  // A peer that never closes its side must not hold the socket.
-  setTimeout(() => socket.destroy(), 1000).unref();
 }
