@@ -57,22 +57,24 @@ export interface MasterServerOptions {
   /** Received chunks a WebSocket may hold unparsed (e.g. a message sent a byte at a time); more close with 1008. Default `4096`. */
   maxBufferedChunks?: number | undefined;
   /**
-   * Milliseconds a client has to send a request's headers, WebSocket upgrades included; a connection
-   * that sends nothing is closed after it too, and a TLS handshake must end within it. Default `10000`.
+   * Milliseconds a client has to send a request's headers, WebSocket upgrades included (`408` beyond); a
+   * connection that sends nothing is closed after it too, and a TLS handshake must end within it. Only the
+   * server {@link MasterServer.listen} creates applies this and the other HTTP timeouts. Default `10000`.
    */
   headersTimeout?: number | undefined;
-  /** Milliseconds a client has to send a whole request; at least {@link headersTimeout}. Default `30000`. */
+  /** Milliseconds a client has to send a whole request (`408` beyond); at least {@link headersTimeout}. Default `30000`. */
   requestTimeout?: number | undefined;
   /** Milliseconds an idle keep-alive HTTP connection is kept. Default `5000`. */
   keepAliveTimeout?: number | undefined;
   /**
    * Milliseconds an HTTP connection may make no progress (nothing read from it, nothing of its response
-   * written) before it is closed; longer than {@link joinTimeout} plus 1 s. Default `30000`.
+   * written) before it is closed (Node.js grants a write in progress one more period); longer than
+   * {@link joinTimeout} plus 1 s. Live-list streams send a comment at least twice per period. Default `30000`.
    */
   idleTimeout?: number | undefined;
   /** Headers a request may have; more are answered `431 HEADERS_TOO_LARGE`. Default `100`. */
   maxHeaders?: number | undefined;
-  /** Bytes the request line and headers may take; more are answered `431`. Default `16384`. */
+  /** Bytes the request line and headers may take; more are answered `431 HEADERS_TOO_LARGE`. Default `16384`. */
   maxHeaderSize?: number | undefined;
   /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
   convReservation?: number | undefined;
