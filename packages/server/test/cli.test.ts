@@ -71,6 +71,7 @@ describe('masterserver serve – flags', () => {
       '--idle-timeout',
       '--max-headers',
       '--max-header-size',
+      '--max-event-streams',
       '--log-level',
     ]) {
       assert.ok(result.stdout.includes(flag), flag);
@@ -253,6 +254,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
     MS_IDLE_TIMEOUT: { flag: ['--idle-timeout', '20s'], env: '20s' },
     MS_MAX_HEADERS: { flag: ['--max-headers', '40'], env: '40' },
     MS_MAX_HEADER_SIZE: { flag: ['--max-header-size', '8192'], env: '8192' },
+    MS_MAX_EVENT_STREAMS: { flag: ['--max-event-streams', '250'], env: '250' },
     MS_TLS_CERT: { flag: ['--tls-cert', tls.cert], env: tls.cert },
     MS_TLS_KEY: { flag: ['--tls-key', tls.key], env: tls.key },
     MS_TRUST_PROXY: {
@@ -292,6 +294,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
       idleTimeout: 20_000,
       maxHeaders: 40,
       maxHeaderSize: 8192,
+      maxEventStreams: 250,
       trustProxy: ['10.0.0.0/8', '192.168.0.1'],
       tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
     },

@@ -161,6 +161,13 @@ export const serveFlags: FlagSpecs = {
     value: 'BYTES',
     help: "bytes of a request's line and headers; 431 beyond",
   },
+  'max-event-streams': {
+    type: 'string',
+    env: 'MS_MAX_EVENT_STREAMS',
+    default: '1000',
+    value: 'N',
+    help: 'live-list streams open at once; 503 beyond; 0 is no limit',
+  },
   'tls-cert': { type: 'string', env: 'MS_TLS_CERT', value: 'FILE', help: 'PEM certificate chain: serve HTTPS/WSS' },
   'tls-key': { type: 'string', env: 'MS_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
   'trust-proxy': {

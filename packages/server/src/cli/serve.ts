@@ -119,6 +119,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       idleTimeout: get('idle-timeout', parseDuration),
       maxHeaders: get('max-headers', (text) => parseInteger(text, 1)),
       maxHeaderSize: get('max-header-size', (text) => parseInteger(text, 1)),
+      maxEventStreams: get('max-event-streams', (text) => parseInteger(text, 0)),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
       playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),
