@@ -4,6 +4,7 @@
 // also rewrites the results block of docs/benchmarks.md and docs/images/bench.svg
 // from the results files.
 // Usage: node bench/run.js [--quick] [--write-docs] [scenario ...]
+//        node bench/run.js --docs-only   (rewrites the docs and chart from the results files, runs nothing)
 //   scenarios: registration idle list join (the default), codec (an extra)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,19 +19,19 @@ const resultsDir = new URL('./results/', import.meta.url).pathname;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const writeDocs = args.includes('--write-docs');
+const docsOnly = args.includes('--docs-only');
+const writeDocs = docsOnly || args.includes('--write-docs');
+const FLAGS = ['--quick', '--write-docs', '--docs-only'];
 const named = args.filter((a) => !a.startsWith('--'));
 const unknown = [
   ...named.filter((n) => !ALL.includes(n)),
-  ...args.filter((a) => a.startsWith('--') && !['--quick', '--write-docs'].includes(a)),
+  ...args.filter((a) => a.startsWith('--') && !FLAGS.includes(a)),
 ];
 if (unknown.length > 0) {
-  console.error(
-    `unknown scenario or flag "${unknown[0]}" (scenarios: ${ALL.join(', ')}; flags: --quick, --write-docs)`,
-  );
+  console.error(`unknown scenario or flag "${unknown[0]}" (scenarios: ${ALL.join(', ')}; flags: ${FLAGS.join(', ')})`);
   process.exit(2);
 }
-const chosen = named.length > 0 ? named : DEFAULT;
+const chosen = docsOnly ? [] : named.length > 0 ? named : DEFAULT;
 
 function commit() {
   try {
@@ -56,11 +57,13 @@ for (const name of chosen) {
   writeFileSync(`${resultsDir}${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 const results = { ...meta, scenarios };
-console.log(
-  `\n${textTable(results)}\n\n(${((performance.now() - began) / 1000).toFixed(0)} s; results in bench/results/)`,
-);
-const missed = missedTargets(results);
-if (missed.length > 0) console.log(`targets missed:\n  ${missed.join('\n  ')}`);
+if (!docsOnly) {
+  console.log(
+    `\n${textTable(results)}\n\n(${((performance.now() - began) / 1000).toFixed(0)} s; results in bench/results/)`,
+  );
+  const missed = missedTargets(results);
+  if (missed.length > 0) console.log(`targets missed:\n  ${missed.join('\n  ')}`);
+}
 
 // The docs come from the results files, so a later run of one scenario refreshes its part only.
 if (writeDocs || (!quick && named.length === 0)) {
@@ -69,7 +72,7 @@ if (writeDocs || (!quick && named.length === 0)) {
     if (name === 'codec' && !chosen.includes('codec')) continue;
     const saved = JSON.parse(readFileSync(`${resultsDir}${name}.json`, 'utf8'));
     if (Object.keys(fromFiles.scenarios).length === 0)
-      Object.assign(fromFiles, { date: saved.date, commit: saved.commit });
+      Object.assign(fromFiles, { machine: saved.machine, date: saved.date, commit: saved.commit });
     fromFiles.scenarios[name] = { rows: saved.rows, details: saved.details };
     if (saved.quick) fromFiles.quick = true;
   }

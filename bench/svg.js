@@ -17,12 +17,15 @@ export function escapeXml(text) {
     .replaceAll('"', '&quot;');
 }
 
+/** A coordinate with at most one decimal. */
+const at = (v) => Math.round(v * 10) / 10;
+
 function text(x, y, content, attrs = '') {
-  return `<text x="${x}" y="${y}"${attrs}>${escapeXml(content)}</text>`;
+  return `<text x="${at(x)}" y="${at(y)}"${attrs}>${escapeXml(content)}</text>`;
 }
 
 function line(x1, y1, x2, y2, attrs) {
-  return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" ${attrs}/>`;
+  return `<line x1="${at(x1)}" y1="${at(y1)}" x2="${at(x2)}" y2="${at(y2)}" ${attrs}/>`;
 }
 
 /** A horizontal bar panel: `bars` of { label, value, shown }, a dashed `mark` { value, label }. */
