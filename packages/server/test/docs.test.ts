@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CloseCode, RegistrationError, registrationErrorMessage } from '@masterserver/protocol';
@@ -37,7 +37,46 @@ describe('the docs match the code', () => {
       assert.ok(msg?.startsWith(registrationErrorMessage[Number(type) as RegistrationError]), `type ${type}`);
     }
   });
+
+  it('docs/security.md names, for every threat, tests that exist in the files it names', () => {
+    const rows = table(doc('security.md'), '## Threats and what answers them');
+    assert.ok(rows.length >= 10, `${rows.length} threats`);
+    const titles = testTitles();
+    for (const [threat, , shownBy = ''] of rows) {
+      const files = [...shownBy.matchAll(/([\w-]+\.test\.ts)/g)].map((m) => m[1] as string);
+      const names = [...shownBy.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+      assert.ok(files.length > 0, `${threat}: no test file`);
+      for (const file of files) assert.ok(titles.has(file), `${threat}: ${file} does not exist`);
+      for (const name of names) {
+        const found = files.some((file) => titles.get(file)?.some((title) => title.test(name)));
+        assert.ok(found, `${threat}: no test "${name}" in ${files.join(', ')}`);
+      }
+    }
+  });
 });
+
+/** Every test and group title in the test sources, by file name, as patterns (`${…}` in a template matches anything). */
+function testTitles(): Map<string, RegExp[]> {
+  const root = new URL('../../../../packages/', import.meta.url);
+  const titles = new Map<string, RegExp[]>();
+  for (const pkg of readdirSync(root)) {
+    let files: string[];
+    try {
+      files = readdirSync(new URL(`${pkg}/test/`, root));
+    } catch {
+      continue;
+    }
+    for (const file of files.filter((name) => name.endsWith('.test.ts'))) {
+      const source = readFileSync(new URL(`${pkg}/test/${file}`, root), 'utf8');
+      const patterns = [...source.matchAll(/\b(?:it|test|describe)\(\s*(['"`])((?:\\.|(?!\1).)*?)\1/gs)].map((m) => {
+        const parts = (m[2] as string).split(/\$\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        return new RegExp(`^${parts.join('.+')}$`);
+      });
+      titles.set(file, [...(titles.get(file) ?? []), ...patterns]);
+    }
+  }
+  return titles;
+}
 
 describe('the README matches the code', () => {
   it('lists every Redis key and channel of a cluster, and no other', () => {
