@@ -62,14 +62,18 @@ export interface MasterServerOptions {
    * server {@link MasterServer.listen} creates applies this and the other HTTP timeouts. Default `10000`.
    */
   headersTimeout?: number | undefined;
-  /** Milliseconds a client has to send a whole request (`408` beyond); at least {@link headersTimeout}. Default `30000`. */
+  /**
+   * Milliseconds a client has to send a whole request (`408` beyond); at least {@link headersTimeout}. Default
+   * `30000`, or {@link headersTimeout} when that is longer.
+   */
   requestTimeout?: number | undefined;
   /** Milliseconds an idle keep-alive HTTP connection is kept. Default `5000`. */
   keepAliveTimeout?: number | undefined;
   /**
    * Milliseconds an HTTP connection may make no progress (nothing read from it, nothing of its response
    * written) before it is closed (Node.js grants a write in progress one more period); longer than
-   * {@link joinTimeout} plus 1 s. Live-list streams send a comment at least twice per period. Default `30000`.
+   * {@link joinTimeout} plus 1 s. Live-list streams send a comment at least twice per period. Default `30000`,
+   * or {@link joinTimeout} plus 5 s when that is longer.
    */
   idleTimeout?: number | undefined;
   /** Headers a request may have; more are answered `431 HEADERS_TOO_LARGE`. Default `100`. */
@@ -194,12 +198,15 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
   const d = defaultOptions;
   const o = options;
   const registrationRate = o.registrationRate === undefined ? d.registrationRate : o.registrationRate;
+  // Two defaults follow other options, so that raising one of those alone is never refused.
+  const joinTimeout = positiveMs('joinTimeout', o.joinTimeout ?? d.joinTimeout);
+  const headersTimeout = positiveMs('headersTimeout', o.headersTimeout ?? d.headersTimeout);
   const resolved: ResolvedOptions = {
     regTokens: [...(o.regTokens ?? d.regTokens)],
     pingInterval: positiveMs('pingInterval', o.pingInterval ?? d.pingInterval),
     pongTimeout: positiveMs('pongTimeout', o.pongTimeout ?? d.pongTimeout),
     registrationTtl: positiveMs('registrationTtl', o.registrationTtl ?? d.registrationTtl),
-    joinTimeout: positiveMs('joinTimeout', o.joinTimeout ?? d.joinTimeout),
+    joinTimeout,
     maxMessageSize: count('maxMessageSize', o.maxMessageSize ?? d.maxMessageSize, 1),
     registrationRate: registrationRate === null ? null : rate('registrationRate', registrationRate),
     failedRegistrationLimit: rate('failedRegistrationLimit', o.failedRegistrationLimit ?? d.failedRegistrationLimit),
@@ -211,10 +218,10 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     maxSendBuffer: count('maxSendBuffer', o.maxSendBuffer ?? d.maxSendBuffer, 1),
     maxFragments: count('maxFragments', o.maxFragments ?? d.maxFragments, 1),
     maxBufferedChunks: count('maxBufferedChunks', o.maxBufferedChunks ?? d.maxBufferedChunks, 1),
-    headersTimeout: positiveMs('headersTimeout', o.headersTimeout ?? d.headersTimeout),
-    requestTimeout: positiveMs('requestTimeout', o.requestTimeout ?? d.requestTimeout),
+    headersTimeout,
+    requestTimeout: positiveMs('requestTimeout', o.requestTimeout ?? Math.max(d.requestTimeout, headersTimeout)),
     keepAliveTimeout: positiveMs('keepAliveTimeout', o.keepAliveTimeout ?? d.keepAliveTimeout),
-    idleTimeout: positiveMs('idleTimeout', o.idleTimeout ?? d.idleTimeout),
+    idleTimeout: positiveMs('idleTimeout', o.idleTimeout ?? Math.max(d.idleTimeout, joinTimeout + 5_000)),
     maxHeaders: count('maxHeaders', o.maxHeaders ?? d.maxHeaders, 1),
     maxHeaderSize: count('maxHeaderSize', o.maxHeaderSize ?? d.maxHeaderSize, 1),
     convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),

@@ -202,6 +202,12 @@ describe('options', () => {
     );
     assert.equal(resolveOptions({ joinTimeout: 30_000, idleTimeout: 31_001 }).idleTimeout, 31_001);
   });
+  it('a longer join or headers timeout alone raises the idle or request timeout it would clash with', () => {
+    assert.equal(resolveOptions({ joinTimeout: 60_000 }).idleTimeout, 65_000);
+    assert.equal(resolveOptions({ joinTimeout: 20_000 }).idleTimeout, 30_000);
+    assert.equal(resolveOptions({ headersTimeout: 45_000 }).requestTimeout, 45_000);
+    assert.equal(resolveOptions({ headersTimeout: 5_000 }).requestTimeout, 30_000);
+  });
 });
 
 describe('command-line values', () => {

@@ -129,9 +129,8 @@ export const serveFlags: FlagSpecs = {
   'request-timeout': {
     type: 'string',
     env: 'MS_REQUEST_TIMEOUT',
-    default: '30s',
     value: 'DUR',
-    help: 'time to send a whole request',
+    help: 'time to send a whole request (default 30s, or --headers-timeout if longer)',
   },
   'keep-alive-timeout': {
     type: 'string',
@@ -143,9 +142,8 @@ export const serveFlags: FlagSpecs = {
   'idle-timeout': {
     type: 'string',
     env: 'MS_IDLE_TIMEOUT',
-    default: '30s',
     value: 'DUR',
-    help: 'an HTTP connection making no progress this long is closed',
+    help: 'an HTTP connection making no progress this long is closed (default 30s, or --join-timeout + 5s if longer)',
   },
   'max-headers': {
     type: 'string',
