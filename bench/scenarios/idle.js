@@ -49,8 +49,9 @@ export async function run({ quick, log }) {
         value: rssPer / 1024,
         unit: 'KiB',
         target: '≤ 10 KB',
-        met: rssPer <= 10_000,
-        note,
+        // With --quick's 2,000 connections, the process's own growth (code, caches) still shows per connection.
+        met: quick ? undefined : rssPer <= 10_000,
+        note: quick ? ['the target is for the full run (19,000)', note].filter(Boolean).join('; ') : note,
         key: 'rss',
       },
       { label: 'heap per idle game server', value: heapPer / 1024, unit: 'KiB', key: 'heap' },
