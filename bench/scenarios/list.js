@@ -2,7 +2,7 @@
 // plain, gzip and If-None-Match (304), driven by autocannon in its own process,
 // next to a node:http server answering a constant buffer of the same bytes with
 // the same headers (content-type, content-encoding, ETag and 304) in the same run.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ export async function run({ quick, log }) {
   for (const count of settings.counts) {
     const ms = await startMs();
     let baseline;
+    let files;
     try {
       await ms.ask({ cmd: 'populate', count }, 'populated');
       const url = `${ms.url}/v2/client/servers`;
@@ -57,7 +58,7 @@ export async function run({ quick, log }) {
           `unexpected list responses: ${plain.status} ${gzip.headers['content-encoding']} ${notModified.status}`,
         );
       }
-      const files = {
+      files = {
         plain: join(tmpdir(), `bench-list-${count}.json`),
         gzip: join(tmpdir(), `bench-list-${count}.gz`),
       };
@@ -112,6 +113,7 @@ export async function run({ quick, log }) {
       }
     } finally {
       await Promise.all([ms.stop(), baseline?.stop()]);
+      for (const path of Object.values(files ?? {})) rmSync(path, { force: true });
     }
   }
   return { rows, details };
