@@ -99,7 +99,8 @@ export function chartSvg(results) {
   }
   const height = top + 4;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    '<title>masterserver benchmarks: throughput against the baselines, and join latency percentiles</title>',
     '<style>.title{font-weight:bold;font-size:13px}.small{font-size:11px;fill:#555}.bar{fill:#4a7bb7}.miss{fill:#c8553d}.mark{stroke:#333;stroke-dasharray:4 3}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     ...parts,
