@@ -37,7 +37,7 @@ function panel(title, bars, scaleMax, mark, top) {
     const y = y0 + i * ROW;
     out.push(text(LABEL - 8, y + 14, bar.label, ' text-anchor="end"'));
     out.push(
-      `<rect x="${LABEL}" y="${y + 3}" width="${(x(bar.value) - LABEL).toFixed(1)}" height="${ROW - 7}" class="${bar.ok === false ? 'miss' : 'bar'}"/>`,
+      `<rect x="${LABEL}" y="${y + 3}" width="${(x(bar.value) - LABEL).toFixed(1)}" height="${ROW - 7}" class="${bar.ok === false ? 'miss' : bar.base ? 'base' : 'bar'}"/>`,
     );
     out.push(text(x(bar.value) + 5, y + 14, bar.shown));
   });
@@ -79,19 +79,22 @@ export function chartSvg(results) {
   if (join?.details?.latencies !== undefined) {
     const l = join.details.latencies;
     const p99 = join.rows.find((r) => r.key === 'p99');
-    const bars = [
-      ['p50', l.p50],
-      ['p90', l.p90],
-      ['p99', l.p99],
-      ['p99.9', l.p999],
-      ['max', l.max],
-    ].map(([label, value]) => ({
-      label,
-      value,
-      shown: `${formatNumber(value)} ms`,
-      ok: label === 'p99' ? p99?.met : undefined,
-    }));
-    const max = Math.max(6, ...bars.slice(0, 4).map((b) => b.value)) * 1.1;
+    const b = join.details.baselineLatencies;
+    const percentiles = [
+      ['p50', 'p50'],
+      ['p90', 'p90'],
+      ['p99', 'p99'],
+      ['p99.9', 'p999'],
+      ['max', 'max'],
+    ];
+    const bars = percentiles.flatMap(([label, key]) => [
+      { label, value: l[key], shown: `${formatNumber(l[key])} ms`, ok: label === 'p99' ? p99?.met : undefined },
+      // The minimal broker measured in the same run, beside each percentile.
+      ...(b === undefined
+        ? []
+        : [{ label: `${label} baseline`, value: b[key], shown: `${formatNumber(b[key])} ms`, base: true }]),
+    ]);
+    const max = Math.max(6, ...bars.filter((bar) => !bar.label.startsWith('max')).map((bar) => bar.value)) * 1.1;
     const title = p99 === undefined ? 'Join latency' : p99.label.replace(/^join latency p99/, 'Join latency');
     const p = panel(title, bars, max, { value: 5, label: 'p99 target 5 ms' }, top);
     parts.push(p.svg);
@@ -101,7 +104,7 @@ export function chartSvg(results) {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img">`,
     '<title>masterserver benchmarks: throughput against the baselines, and join latency percentiles</title>',
-    '<style>.title{font-weight:bold;font-size:13px}.small{font-size:11px;fill:#555}.bar{fill:#4a7bb7}.miss{fill:#c8553d}.mark{stroke:#333;stroke-dasharray:4 3}</style>',
+    '<style>.title{font-weight:bold;font-size:13px}.small{font-size:11px;fill:#555}.bar{fill:#4a7bb7}.base{fill:#a3acb9}.miss{fill:#c8553d}.mark{stroke:#333;stroke-dasharray:4 3}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     ...parts,
     '</svg>',

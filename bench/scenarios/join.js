@@ -1,8 +1,9 @@
 // Join latency: POST /v2/client/join at a steady open-loop rate with N game
 // servers connected (re-registering every 10 s), each answering its join
 // request at once with success. Latency percentiles are measured from each
-// request's scheduled send time.
-import { pct, runLoad, SATURATED, sleep, snapshot, startGameServers, startMs, stopGameServers } from '../lib.js';
+// request's scheduled send time, next to a minimal join broker (baselines.js
+// join) driven the same way in the same run.
+import { pct, runLoad, SATURATED, sleep, snapshot, start, startGameServers, startMs, stopGameServers } from '../lib.js';
 
 async function waitListed(url, expected) {
   const deadline = performance.now() + 30_000;
@@ -25,6 +26,32 @@ async function timedJoins(url) {
   return { fast: sum('0.005'), all: sum('+Inf') };
 }
 
+/**
+ * Connects the game servers to one broker (`target`: the masterserver or the
+ * baseline), warms up, and drives the joins; resolves to the driver's result
+ * and the game servers' counters.
+ */
+async function measureJoins(target, settings) {
+  const generators = await startGameServers({ wsUrl: target.wsUrl, count: settings.servers, mode: 'hold' });
+  try {
+    await waitListed(target.url, settings.servers);
+    await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.warmSeconds });
+    const before = await snapshot(generators);
+    const around = await target.before?.();
+    const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
+    const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
+    const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
+    const after = await snapshot(generators);
+    if (result.ok !== result.sent)
+      throw new Error(`joins not accepted: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
+    if (after.closed > 0) throw new Error(`${after.closed} game servers were closed during the joins`);
+    const serverCpu = (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds;
+    return { result, before, after, serverCpu, extra: await target.after?.(around) };
+  } finally {
+    await stopGameServers(generators);
+  }
+}
+
 /** Runs the scenario; returns its rows and details. */
 export async function run({ quick, log }) {
   const settings = {
@@ -33,68 +60,95 @@ export async function run({ quick, log }) {
     warmSeconds: quick ? 1 : 3,
     seconds: quick ? 5 : 20,
   };
-  const ms = await startMs();
-  let generators = [];
+  // The baseline first, then the masterserver, each with its own game servers, one after the other.
+  const baseline = await start('baselines.js', ['join']);
+  let base;
   try {
-    generators = await startGameServers({ wsUrl: ms.wsUrl, count: settings.servers, mode: 'hold' });
-    await waitListed(ms.url, settings.servers);
-    await runLoad('join-load.js', { url: ms.url, rate: settings.rate, seconds: settings.warmSeconds });
-    const before = await snapshot(generators);
-    await ms.ask({ cmd: 'delay' }, 'delay');
-    const timedBefore = await timedJoins(ms.url);
-    const msCpu = await ms.ask({ cmd: 'cpu' }, 'cpu');
-    const result = await runLoad('join-load.js', { url: ms.url, rate: settings.rate, seconds: settings.seconds });
-    const after = await snapshot(generators);
-    const loopDelay = await ms.ask({ cmd: 'delay' }, 'delay');
-    const timedAfter = await timedJoins(ms.url);
-    const within5ms = (timedAfter.fast - timedBefore.fast) / (timedAfter.all - timedBefore.all);
-    const msCpuAfter = await ms.ask({ cmd: 'cpu' }, 'cpu');
-    const serverCpu = (msCpuAfter.cpuMs - msCpu.cpuMs) / 1000 / settings.seconds;
-    if (result.ok !== result.sent)
-      throw new Error(`joins not accepted: ${JSON.stringify(result.statuses)}, ${result.errors} errors`);
-    if (after.closed > 0) throw new Error(`${after.closed} game servers were closed during the joins`);
-    const { p50, p99, p999, max } = result.latencies;
-    log(
-      `  ${result.sent} joins at ${settings.rate}/s: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, ` +
-        `p99.9 ${p999.toFixed(2)} ms, max ${max.toFixed(2)} ms; driver cpu ${pct(result.cpu)}, ` +
-        `game-server cpu ${pct(after.cpu)}, driver lag ≤ ${result.lag.toFixed(1)} ms, ${result.connections} connections; masterserver cpu ${pct(serverCpu)}, ` +
-        `event-loop delay p99 ${loopDelay.p99.toFixed(1)} ms, max ${loopDelay.max.toFixed(1)} ms`,
-    );
-    const saturated = Math.max(result.cpu, after.cpu);
-    const note = saturated > SATURATED ? `load generator saturated (${pct(saturated)})` : undefined;
-    const label = (p) =>
-      `join latency ${p}, ${settings.rate.toLocaleString('en')}/s, ${settings.servers.toLocaleString('en')} GS`;
-    const rows = [
-      { label: label('p50'), value: p50, unit: 'ms', key: 'p50' },
-      { label: label('p99'), value: p99, unit: 'ms', target: '≤ 5 ms', met: p99 <= 5, note, key: 'p99' },
-      { label: label('p99.9'), value: p999, unit: 'ms', key: 'p999' },
-      // How long the masterserver's own event loop was held up, and the driver's: latency beyond these is queueing.
-      {
-        label: 'masterserver event-loop delay p99 during the joins',
-        value: loopDelay.p99,
-        unit: 'ms',
-        note: `max ${loopDelay.max.toFixed(1)} ms; the driver ran up to ${result.lag.toFixed(1)} ms behind its schedule`,
-        key: 'loop',
-      },
-      {
-        label: 'joins the masterserver answered within 5 ms (its own histogram)',
-        value: within5ms * 100,
-        unit: '%',
-        key: 'within5ms',
-      },
-    ];
-    const details = {
-      settings,
-      latencies: result.latencies,
-      joinsAnswered: after.joins - before.joins,
-      serverCpu,
-      loopDelay,
-      within5ms,
-      result,
-    };
-    return { rows, details };
+    const url = baseline.ready.url;
+    base = await measureJoins({ url, wsUrl: `${url.replace('http', 'ws')}/v2/server/ws`, ask: baseline.ask }, settings);
   } finally {
-    await stopGameServers(generators);
+    await baseline.stop();
+  }
+  const ms = await startMs();
+  let cand;
+  try {
+    cand = await measureJoins(
+      {
+        url: ms.url,
+        wsUrl: ms.wsUrl,
+        ask: ms.ask,
+        before: async () => {
+          await ms.ask({ cmd: 'delay' }, 'delay');
+          return timedJoins(ms.url);
+        },
+        after: async (timedBefore) => {
+          const loopDelay = await ms.ask({ cmd: 'delay' }, 'delay');
+          const timedAfter = await timedJoins(ms.url);
+          return { loopDelay, within5ms: (timedAfter.fast - timedBefore.fast) / (timedAfter.all - timedBefore.all) };
+        },
+      },
+      settings,
+    );
+  } finally {
     await ms.stop();
   }
+  const { result, after, serverCpu } = cand;
+  const { loopDelay, within5ms } = cand.extra;
+  const b = base.result.latencies;
+  const describe = (who, r, cpu) =>
+    `  ${who}: ${r.result.sent} joins at ${settings.rate}/s: p50 ${r.result.latencies.p50.toFixed(2)} ms, ` +
+    `p99 ${r.result.latencies.p99.toFixed(2)} ms, p99.9 ${r.result.latencies.p999.toFixed(2)} ms, ` +
+    `max ${r.result.latencies.max.toFixed(2)} ms; driver cpu ${pct(r.result.cpu)}, game-server cpu ${pct(r.after.cpu)}, ` +
+    `driver lag ≤ ${r.result.lag.toFixed(1)} ms, ${r.result.connections} connections; server cpu ${pct(cpu)}`;
+  log(describe('baseline', base, base.serverCpu));
+  log(
+    `${describe('masterserver', cand, serverCpu)}, event-loop delay p99 ${loopDelay.p99.toFixed(1)} ms, max ${loopDelay.max.toFixed(1)} ms`,
+  );
+  const saturated = Math.max(result.cpu, after.cpu, base.result.cpu, base.after.cpu);
+  const note = saturated > SATURATED ? `load generator saturated (${pct(saturated)})` : undefined;
+  const { p50, p99, p999 } = result.latencies;
+  const label = (p) =>
+    `join latency ${p}, ${settings.rate.toLocaleString('en')}/s, ${settings.servers.toLocaleString('en')} GS`;
+  const versus = (value, baselineValue) => ({ baseline: baselineValue, ratio: value / baselineValue });
+  const rows = [
+    { label: label('p50'), value: p50, unit: 'ms', ...versus(p50, b.p50), key: 'p50' },
+    {
+      label: label('p99'),
+      value: p99,
+      unit: 'ms',
+      ...versus(p99, b.p99),
+      target: '≤ 5 ms',
+      met: p99 <= 5,
+      note,
+      key: 'p99',
+    },
+    { label: label('p99.9'), value: p999, unit: 'ms', ...versus(p999, b.p999), key: 'p999' },
+    // How long the masterserver's own event loop was held up, and the driver's: latency beyond these is queueing.
+    {
+      label: 'masterserver event-loop delay p99 during the joins',
+      value: loopDelay.p99,
+      unit: 'ms',
+      note: `max ${loopDelay.max.toFixed(1)} ms; the driver ran up to ${result.lag.toFixed(1)} ms behind its schedule`,
+      key: 'loop',
+    },
+    {
+      label: 'joins the masterserver answered within 5 ms (its own histogram)',
+      value: within5ms * 100,
+      unit: '%',
+      key: 'within5ms',
+    },
+  ];
+  const details = {
+    settings,
+    latencies: result.latencies,
+    baselineLatencies: b,
+    joinsAnswered: after.joins - cand.before.joins,
+    serverCpu,
+    baselineCpu: base.serverCpu,
+    loopDelay,
+    within5ms,
+    result,
+    baseline: base.result,
+  };
+  return { rows, details };
 }

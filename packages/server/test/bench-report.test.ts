@@ -133,6 +133,20 @@ describe('the benchmark writes its results', () => {
     assert.equal(chartSvg(missed).match(/class="miss"/g)?.length, 1);
   });
 
+  it("with the join baseline's latencies, each percentile gets a baseline bar beside it, in the baseline colour", async () => {
+    const { chartSvg } = await bench('svg.js');
+    const withBaseline = structuredClone(sample) as typeof sample & {
+      scenarios: { join: { details: { baselineLatencies?: Record<string, number> } } };
+    };
+    withBaseline.scenarios.join.details.baselineLatencies = { p50: 1, p90: 1.5, p99: 2.5, p999: 6, max: 30 };
+    const svg: string = chartSvg(withBaseline);
+    const names = checkWellFormed(svg);
+    assert.equal(names.filter((n) => n === 'rect').length, 1 + 3 + 5 + 5);
+    assert.equal(svg.match(/class="base"/g)?.length, 5);
+    assert.match(svg, />p99 baseline</);
+    assert.match(svg, /2\.50 ms/);
+  });
+
   it('a results object with only some scenarios still gives a well-formed chart', async () => {
     const { chartSvg } = await bench('svg.js');
     checkWellFormed(chartSvg({ ...sample, scenarios: { idle: sample.scenarios.idle } }));
