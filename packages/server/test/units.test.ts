@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { waitFor } from '@masterserver/testing';
 import { parseDuration, parseInteger, parseListen, parseRate, UsageError } from '../src/cli/values.js';
 import { SlidingWindow } from '../src/gateway/sliding-window.js';
@@ -116,7 +117,11 @@ describe('ServerListCache', () => {
     const gzip = snapshot.encoded('gzip');
     assert.equal(snapshot.encoded('gzip'), gzip);
     assert.equal(snapshot.encoded('identity'), snapshot.body);
-    assert.ok((await gzip).length > 0);
+    const compressed = await gzip;
+    assert.ok(compressed.length > 0);
+    // Once compressed, the buffer itself: later requests are answered without waiting on a promise.
+    assert.equal(snapshot.encoded('gzip'), compressed);
+    assert.deepEqual(gunzipSync(compressed), snapshot.body);
   });
 
   it('orders by players descending, then name, then id', () => {

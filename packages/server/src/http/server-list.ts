@@ -27,7 +27,8 @@ export class ListSnapshot {
   readonly count: number;
   /** The servers it lists, in list order (empty when built from bytes alone). */
   readonly servers: readonly ListedServer[];
-  readonly #compressed = new Map<Encoding, Promise<Buffer>>();
+  /** Each encoding's body: a promise while it is being compressed, then the buffer itself. */
+  readonly #compressed = new Map<Encoding, Promise<Buffer> | Buffer>();
 
   constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
     this.version = version;
@@ -37,7 +38,11 @@ export class ListSnapshot {
     this.etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
   }
 
-  /** The body in `encoding`; compressed once (off the main thread) and then kept. */
+  /**
+   * The body in `encoding`; compressed once (off the main thread) and then kept. Once compressed it is
+   * returned as a buffer, so that every later request is answered at once, without a promise; a failed
+   * compression is forgotten, so that the next request tries again.
+   */
   encoded(encoding: Encoding): Promise<Buffer> | Buffer {
     if (encoding === 'identity') return this.body;
     let compressed = this.#compressed.get(encoding);
@@ -52,7 +57,18 @@ export class ListSnapshot {
                 [zlib.BROTLI_PARAM_SIZE_HINT]: this.body.length,
               },
             });
-      this.#compressed.set(encoding, compressed);
+      const pending = compressed.then(
+        (buffer) => {
+          this.#compressed.set(encoding, buffer);
+          return buffer;
+        },
+        (error: unknown) => {
+          this.#compressed.delete(encoding);
+          throw error;
+        },
+      );
+      this.#compressed.set(encoding, pending);
+      return pending;
     }
     return compressed;
   }
