@@ -1,22 +1,92 @@
-// One autocannon run in its own process (forked, IPC), which also measures its
-// own CPU. argv[2]: JSON { url, seconds, connections, headers }.
-// Sends { type: 'result', rps, bytesPerRequest, statuses, errors, p50, p99, cpu }.
+// One HTTP load run in its own process (forked, IPC), which also measures the
+// load generator's CPU. argv[2]: JSON { url, seconds, connections, headers, status }.
+// Uses `wrk` (C, one thread) when it is installed, else autocannon (JavaScript,
+// which saturates its core sooner on large bodies). With wrk, every response
+// must have `status`: one request checks it first, and wrk counts any other
+// than 2xx/3xx as an error.
+// Sends { type: 'result', tool, rps, statuses, errors, cpu }.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import autocannon from 'autocannon';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
-const { url, seconds, connections, headers } = JSON.parse(process.argv[2]);
-const mark = cpuMark();
-const result = await autocannon({ url, duration: seconds, connections, pipelining: 1, headers });
-const cpu = cpuShare(mark);
-const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-const completed = Object.values(statuses).reduce((sum, n) => sum + n, 0);
-process.send({
-  type: 'result',
-  rps: completed / result.duration,
-  bytesPerRequest: result.throughput.total / Math.max(completed, 1),
-  statuses,
-  errors: result.errors + result.timeouts,
-  p50: result.latency.p50,
-  p99: result.latency.p99,
-  cpu,
-});
+const { url, seconds, connections, headers, status } = JSON.parse(process.argv[2]);
+
+/** Whether `wrk` is on the PATH. */
+const hasWrk = () => spawnSync('wrk', ['--version']).error === undefined;
+
+function statusOf() {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** CPU seconds a process has used so far, from /proc (utime + stime). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+async function withWrk() {
+  const first = await statusOf();
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  // wrk's CPU: sampled until it exits (the last sample is at most 100 ms before the end).
+  const started = performance.now();
+  let cpu = 0;
+  let at = started;
+  const sampler = setInterval(() => {
+    const used = cpuSeconds(child.pid);
+    if (used !== undefined) {
+      cpu = used;
+      at = performance.now();
+    }
+  }, 100);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`wrk exited with ${code}: ${out}`);
+  const number = (pattern) => Number(pattern.exec(out)?.[1] ?? 0);
+  const other = number(/Non-2xx or 3xx responses: (\d+)/);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = other + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  const rps = number(/Requests\/sec:\s+([\d.]+)/);
+  return {
+    tool: 'wrk',
+    rps,
+    statuses: first === status ? { [status]: Math.round(rps * seconds) } : { [first]: 1 },
+    errors,
+    cpu: cpu / ((at - started) / 1000),
+  };
+}
+
+async function withAutocannon() {
+  const mark = cpuMark();
+  const result = await autocannon({ url, duration: seconds, connections, pipelining: 1, headers });
+  const cpu = cpuShare(mark);
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const completed = Object.values(statuses).reduce((sum, n) => sum + n, 0);
+  return {
+    tool: 'autocannon',
+    rps: completed / result.duration,
+    statuses,
+    errors: result.errors + result.timeouts,
+    cpu,
+  };
+}
+
+process.send({ type: 'result', ...(hasWrk() ? await withWrk() : await withAutocannon()) });

@@ -63,6 +63,15 @@ export async function runLoad(script, config) {
 }
 
 /**
+ * Starts a baseline of `baselines.js` (`args[0]` names it). BENCH_BASELINE_NODE_FLAGS adds Node flags to it,
+ * as BENCH_MS_NODE_FLAGS does to the masterserver, to profile both the same way.
+ */
+export function startBaseline(args) {
+  const flags = (process.env.BENCH_BASELINE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  return start('baselines.js', args, flags);
+}
+
+/**
  * Starts the masterserver runner with extra options; `.url` is its base URL.
  * BENCH_MS_NODE_FLAGS adds Node flags to it, e.g. `--cpu-prof --cpu-prof-dir=.bench/prof`.
  */

@@ -1,7 +1,7 @@
 // The masterserver under test, in its own process (forked with --expose-gc, IPC).
 // argv[2]: JSON of extra MasterServerOptions. Sends { type: 'ready', url }.
 // Messages: { cmd: 'usage' } → memory after a full GC and CPU time so far;
-// { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms); { cmd: 'populate', count } → lists `count` servers directly in the registry;
+// { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms; the first starts measuring); { cmd: 'populate', count } → lists `count` servers directly in the registry;
 // { cmd: 'close' } → closes and exits.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MasterServer, toListedServer } from '@masterserver/server';
@@ -33,8 +33,9 @@ function populate(count) {
   }
 }
 
+// A 1 ms timer of its own: started by the first 'delay' (the join scenario's), so that the other scenarios measure
+// the masterserver without it (the baselines have none).
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
-loopDelay.enable();
 
 process.on('message', async (message) => {
   if (message.cmd === 'usage') {
@@ -54,6 +55,7 @@ process.on('message', async (message) => {
       max: ms(loopDelay.max),
     });
     loopDelay.reset();
+    loopDelay.enable();
   } else if (message.cmd === 'populate') {
     populate(message.count);
     process.send({ type: 'populated' });

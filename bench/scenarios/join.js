@@ -3,7 +3,17 @@
 // request at once with success. Latency percentiles are measured from each
 // request's scheduled send time, next to a minimal join broker (baselines.js
 // join) driven the same way in the same run.
-import { pct, runLoad, SATURATED, sleep, snapshot, start, startGameServers, startMs, stopGameServers } from '../lib.js';
+import {
+  pct,
+  runLoad,
+  SATURATED,
+  sleep,
+  snapshot,
+  startBaseline,
+  startGameServers,
+  startMs,
+  stopGameServers,
+} from '../lib.js';
 
 async function waitListed(url, expected) {
   const deadline = performance.now() + 30_000;
@@ -61,7 +71,7 @@ export async function run({ quick, log }) {
     seconds: quick ? 5 : 20,
   };
   // The baseline first, then the masterserver, each with its own game servers, one after the other.
-  const baseline = await start('baselines.js', ['join']);
+  const baseline = await startBaseline(['join']);
   let base;
   try {
     const url = baseline.ready.url;

@@ -1,12 +1,14 @@
 // Server list: GET /v2/client/servers with 1,000 and 10,000 listed servers,
-// plain, gzip and If-None-Match (304), driven by autocannon in its own process,
+// plain, gzip and If-None-Match (304), driven by wrk (or autocannon when wrk is
+// not installed) in its own process,
 // next to a node:http server answering a constant buffer of the same bytes with
 // the same headers (content-type, content-encoding, ETag and 304) in the same run.
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pct, runLoad, SATURATED, start, startMs } from '../lib.js';
+import { pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
 
 const DROP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
@@ -26,10 +28,12 @@ function get(url, headers) {
   });
 }
 
-// autocannon parses bodies in JavaScript: many connections cost it more than they add on large bodies.
-function cannon(url, headers, bytes, settings) {
-  const connections = bytes > 65_536 ? settings.connectionsLarge : settings.connections;
-  return runLoad('http-load.js', { url, seconds: settings.seconds, connections, headers });
+// wrk when installed, else autocannon, which parses bodies in JavaScript: there, many connections cost it more
+// than they add on large bodies.
+const wrk = spawnSync('wrk', ['--version']).error === undefined;
+function cannon(url, headers, status, bytes, settings) {
+  const connections = bytes > 65_536 && !wrk ? settings.connectionsLarge : settings.connections;
+  return runLoad('http-load.js', { url, seconds: settings.seconds, connections, headers, status });
 }
 
 /** Runs the scenario; returns its rows and details. */
@@ -70,7 +74,7 @@ export async function run({ quick, log }) {
         gzipHeaders: gzip.headers,
         notModifiedHeaders: notModified.headers,
       };
-      baseline = await start('baselines.js', ['http', JSON.stringify(spec)]);
+      baseline = await startBaseline(['http', JSON.stringify(spec)]);
       const baseUrl = `${baseline.ready.url}/v2/client/servers`;
       const cases = [
         ['plain', {}, 200, plain.body.length],
@@ -81,8 +85,8 @@ export async function run({ quick, log }) {
         let best;
         let bestBase;
         for (let round = 0; round < settings.rounds; round++) {
-          const base = await cannon(baseUrl, headers, bytes, settings);
-          const cand = await cannon(url, headers, bytes, settings);
+          const base = await cannon(baseUrl, headers, status, bytes, settings);
+          const cand = await cannon(url, headers, status, bytes, settings);
           for (const r of [base, cand]) {
             if (r.errors > 0 || Object.keys(r.statuses).some((s) => Number(s) !== status)) {
               throw new Error(`list ${count} ${name}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
@@ -91,7 +95,7 @@ export async function run({ quick, log }) {
           details.runs.push({ count, name, round, baseline: base, masterserver: cand });
           log(
             `  ${count} ${name} round ${round + 1}: ms ${Math.round(cand.rps)}/s, constant ${Math.round(base.rps)}/s, ` +
-              `autocannon cpu ${pct(Math.max(base.cpu, cand.cpu))}`,
+              `${cand.tool} cpu ${pct(Math.max(base.cpu, cand.cpu))}`,
           );
           if (best === undefined || cand.rps > best.rps) best = cand;
           if (bestBase === undefined || base.rps > bestBase.rps) bestBase = base;

@@ -9,7 +9,7 @@ import {
   serverCpu,
   sleep,
   snapshot,
-  start,
+  startBaseline,
   startGameServers,
   startMs,
   stopGameServers,
@@ -44,7 +44,7 @@ export async function run({ quick, log }) {
     rounds: quick ? 1 : 3,
   };
   const ms = await startMs();
-  const baseline = await start('baselines.js', ['ws']);
+  const baseline = await startBaseline(['ws']);
   const baselineWs = `${baseline.ready.url.replace('http', 'ws')}/v2/server/ws`;
   const rows = [];
   const details = { settings, runs: [] };
