@@ -154,3 +154,34 @@ export function machine() {
     platform: `${process.platform} ${process.arch}`,
   };
 }
+
+/**
+ * Runs `rounds` paired measurements of the baseline and the masterserver back to back, the baseline first in
+ * even rounds and second in odd ones, so that a drift of the machine favours neither. Resolves to the pairs.
+ */
+export async function pairedRounds(rounds, measureBaseline, measureCandidate) {
+  const pairs = [];
+  for (let round = 0; round < rounds; round++) {
+    let base;
+    let cand;
+    if (round % 2 === 0) {
+      base = await measureBaseline(round);
+      cand = await measureCandidate(round);
+    } else {
+      cand = await measureCandidate(round);
+      base = await measureBaseline(round);
+    }
+    pairs.push({ round, base, cand });
+  }
+  return pairs;
+}
+
+/**
+ * The pair whose ratio (`ratioOf(pair)`) is the median of the rounds (the lower one of an even count): what the
+ * tables report, with its own values, so that value / baseline = ratio. A lucky or unlucky round of either side
+ * on a shared machine moves the best-of or the mean; the median of paired rounds moves least.
+ */
+export function medianPair(pairs, ratioOf) {
+  const sorted = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
+import { medianPair, pairedRounds, pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
 
 const DROP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
@@ -43,7 +43,7 @@ export async function run({ quick, log }) {
     seconds: quick ? 2 : 5,
     connections: 8,
     connectionsLarge: 2,
-    rounds: quick ? 1 : 2,
+    rounds: quick ? 1 : 3,
   };
   const rows = [];
   const details = { settings, runs: [] };
@@ -82,24 +82,27 @@ export async function run({ quick, log }) {
         ['304', { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag }, 304, 0],
       ];
       for (const [name, headers, status, bytes] of cases) {
-        let best;
-        let bestBase;
-        for (let round = 0; round < settings.rounds; round++) {
-          const base = await cannon(baseUrl, headers, status, bytes, settings);
-          const cand = await cannon(url, headers, status, bytes, settings);
-          for (const r of [base, cand]) {
-            if (r.errors > 0 || Object.keys(r.statuses).some((s) => Number(s) !== status)) {
-              throw new Error(`list ${count} ${name}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
-            }
+        const checked = (r) => {
+          if (r.errors > 0 || Object.keys(r.statuses).some((s) => Number(s) !== status)) {
+            throw new Error(`list ${count} ${name}: ${JSON.stringify(r.statuses)}, ${r.errors} errors`);
           }
+          return r;
+        };
+        const pairs = await pairedRounds(
+          settings.rounds,
+          async () => checked(await cannon(baseUrl, headers, status, bytes, settings)),
+          async () => checked(await cannon(url, headers, status, bytes, settings)),
+        );
+        for (const { round, base, cand } of pairs) {
           details.runs.push({ count, name, round, baseline: base, masterserver: cand });
           log(
             `  ${count} ${name} round ${round + 1}: ms ${Math.round(cand.rps)}/s, constant ${Math.round(base.rps)}/s, ` +
               `${cand.tool} cpu ${pct(Math.max(base.cpu, cand.cpu))}`,
           );
-          if (best === undefined || cand.rps > best.rps) best = cand;
-          if (bestBase === undefined || base.rps > bestBase.rps) bestBase = base;
         }
+        const median = medianPair(pairs, (p) => p.cand.rps / p.base.rps);
+        const best = median.cand;
+        const bestBase = median.base;
         const ratio = best.rps / bestBase.rps;
         const target = count === 1000 && name === 'gzip';
         const cpu = Math.max(best.cpu, bestBase.cpu);

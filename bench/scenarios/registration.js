@@ -1,9 +1,11 @@
 // Registration throughput: C game servers re-registering in a closed loop
 // (registration rate limit off), messages per second answered by the
 // masterserver, next to a minimal `ws` server (JSON.parse + a fixed reply) driven
-// by the same generator in the same run. Rounds alternate the two servers and
-// keep the best of each: noise on a shared machine only slows a run down.
+// by the same generator in the same run. Rounds pair the two servers back to
+// back (in alternating order); the round with the median ratio is reported.
 import {
+  medianPair,
+  pairedRounds,
   pct,
   SATURATED,
   serverCpu,
@@ -50,23 +52,24 @@ export async function run({ quick, log }) {
   const details = { settings, runs: [] };
   try {
     for (const changing of [false, true]) {
-      const best = { ms: undefined, base: undefined };
-      // Messages per second of server CPU: what a message costs, whatever share of a core the server got.
-      const perCpu = { ms: 0, base: 0 };
-      for (let round = 0; round < settings.rounds; round++) {
-        const base = await measure(baseline, baselineWs, { ...settings, changing });
-        const cand = await measure(ms, ms.wsUrl, { ...settings, changing });
+      const pairs = await pairedRounds(
+        settings.rounds,
+        () => measure(baseline, baselineWs, { ...settings, changing }),
+        () => measure(ms, ms.wsUrl, { ...settings, changing }),
+      );
+      for (const { round, base, cand } of pairs) {
         details.runs.push({ changing, round, baseline: base, masterserver: cand });
         log(
           `  ${changing ? 'changing ' : 'unchanged'} round ${round + 1}: ms ${Math.round(cand.rate)}/s ` +
             `(cpu ${pct(cand.serverCpu)}), ws ${Math.round(base.rate)}/s (cpu ${pct(base.serverCpu)}), ` +
             `generator cpu ${pct(Math.max(cand.generatorCpu, base.generatorCpu))}`,
         );
-        perCpu.ms = Math.max(perCpu.ms, cand.rate / cand.serverCpu);
-        perCpu.base = Math.max(perCpu.base, base.rate / base.serverCpu);
-        if (best.ms === undefined || cand.rate > best.ms.rate) best.ms = cand;
-        if (best.base === undefined || base.rate > best.base.rate) best.base = base;
       }
+      const median = medianPair(pairs, (p) => p.cand.rate / p.base.rate);
+      const best = { ms: median.cand, base: median.base };
+      // Messages per second of server CPU: what a message costs, whatever share of a core the server got.
+      const perCpuOf = (p) => ({ ms: p.cand.rate / p.cand.serverCpu, base: p.base.rate / p.base.serverCpu });
+      const perCpu = perCpuOf(medianPair(pairs, (p) => perCpuOf(p).ms / perCpuOf(p).base));
       const ratio = best.ms.rate / best.base.rate;
       const generatorCpu = Math.max(best.ms.generatorCpu, best.base.generatorCpu);
       // A server below 90 % of a core in a closed loop was waiting for the CPU, not for work: the machine was busy.
