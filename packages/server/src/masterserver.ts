@@ -14,7 +14,7 @@ import { Gateway } from './gateway/gateway.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
-import { answerClientError } from './http/raw-refusal.js';
+import { answerClientError, tooManyHeaders } from './http/raw-refusal.js';
 import { StatsHistory } from './http/stats.js';
 import { JoinRouter } from './joins.js';
 import { ServerMetrics } from './metrics.js';
@@ -107,14 +107,14 @@ export class MasterServer {
       idleTimeout: this.options.idleTimeout,
     });
     const handle = this.#api.handle;
-    const maxRawHeaders = 2 * this.options.maxHeaders;
+    const { maxHeaders } = this.options;
     const inFlight = this.#inFlight;
     // One listener function for every response (no closure, no `once` wrapper per request).
     function settled(this: ServerResponse): void {
       inFlight.delete(this);
     }
     this.handleRequest = (req, res) => {
-      if (req.rawHeaders.length > maxRawHeaders) {
+      if (tooManyHeaders(req, maxHeaders)) {
         sendError(res, 'HEADERS_TOO_LARGE', undefined, undefined, { connection: 'close' });
         return;
       }
@@ -171,7 +171,7 @@ export class MasterServer {
             key: tls.key,
             minVersion: 'TLSv1.2',
           });
-    // Node.js drops headers beyond its count silently: one more than the limit shows that there were too many.
+    // One more than the limit, so that tooManyHeaders can see that there were too many.
     server.maxHeadersCount = maxHeaders + 1;
     // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
     server.setTimeout(this.options.idleTimeout);

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { CloseCode } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
 import type { ApiErrorCode } from '../http/errors.js';
-import { refuseRaw } from '../http/raw-refusal.js';
+import { refuseRaw, tooManyHeaders } from '../http/raw-refusal.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
@@ -88,7 +88,7 @@ export class Gateway implements ConnectionContext {
     const refusal: ApiErrorCode | undefined =
       path !== GS_PATH
         ? 'NOT_FOUND'
-        : req.rawHeaders.length > 2 * this.options.maxHeaders
+        : tooManyHeaders(req, this.options.maxHeaders)
           ? 'HEADERS_TOO_LARGE'
           : this.#shuttingDown
             ? 'SHUTTING_DOWN'

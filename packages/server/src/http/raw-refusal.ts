@@ -7,7 +7,7 @@
  * @module
  */
 
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApiError, type ApiErrorCode, errorBody } from './errors.js';
@@ -25,6 +25,14 @@ export function refuseRaw(socket: Duplex, code: ApiErrorCode): void {
   );
   // A peer that never closes its side must not hold the socket.
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * True when `req` has more than `maxHeaders` headers (answered `431 HEADERS_TOO_LARGE`, on the API and at the
+ * upgrade). Node.js drops headers beyond its own count silently, so the server keeps one more than the limit.
+ */
+export function tooManyHeaders(req: IncomingMessage, maxHeaders: number): boolean {
+  return req.rawHeaders.length > 2 * maxHeaders;
 }
 
 /** The answer to each error of Node.js's HTTP parser that has one; any other is `BAD_REQUEST`. */
