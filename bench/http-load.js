@@ -5,16 +5,13 @@
 // must have `status`: one request checks it first, and wrk counts any other
 // than 2xx/3xx as an error.
 // Sends { type: 'result', tool, rps, statuses, errors, cpu }.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import autocannon from 'autocannon';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
-const { url, seconds, connections, headers, status } = JSON.parse(process.argv[2]);
-
-/** Whether `wrk` is on the PATH. */
-const hasWrk = () => spawnSync('wrk', ['--version']).error === undefined;
+const { tool, url, seconds, connections, headers, status } = JSON.parse(process.argv[2]);
 
 function statusOf() {
   return new Promise((resolve, reject) => {
@@ -89,4 +86,4 @@ async function withAutocannon() {
   };
 }
 
-process.send({ type: 'result', ...(hasWrk() ? await withWrk() : await withAutocannon()) });
+process.send({ type: 'result', ...(tool === 'wrk' ? await withWrk() : await withAutocannon()) });

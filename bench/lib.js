@@ -1,7 +1,7 @@
 // Shared helpers of the benchmark scenarios: child processes spoken to over IPC,
 // the machine's description, and small waits. Every measured party (the
 // masterserver, a baseline, each load generator) runs in its own process.
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 
 const here = (name) => new URL(`./${name}`, import.meta.url).pathname;
@@ -185,3 +185,6 @@ export function medianPair(pairs, ratioOf) {
   const sorted = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b));
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
+
+/** The HTTP load generator to use: `wrk` when it is on the PATH, else autocannon (a dev dependency). */
+export const httpLoadTool = spawnSync('wrk', ['--version']).error === undefined ? 'wrk' : 'autocannon';

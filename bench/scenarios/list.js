@@ -3,12 +3,11 @@
 // not installed) in its own process,
 // next to a node:http server answering a constant buffer of the same bytes with
 // the same headers (content-type, content-encoding, ETag and 304) in the same run.
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { medianPair, pairedRounds, pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
+import { httpLoadTool, medianPair, pairedRounds, pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
 
 const DROP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
@@ -28,12 +27,11 @@ function get(url, headers) {
   });
 }
 
-// wrk when installed, else autocannon, which parses bodies in JavaScript: there, many connections cost it more
-// than they add on large bodies.
-const wrk = spawnSync('wrk', ['--version']).error === undefined;
+// autocannon parses bodies in JavaScript: there, many connections cost it more than they add on large bodies.
 function cannon(url, headers, status, bytes, settings) {
-  const connections = bytes > 65_536 && !wrk ? settings.connectionsLarge : settings.connections;
-  return runLoad('http-load.js', { url, seconds: settings.seconds, connections, headers, status });
+  const tool = httpLoadTool;
+  const connections = bytes > 65_536 && tool === 'autocannon' ? settings.connectionsLarge : settings.connections;
+  return runLoad('http-load.js', { tool, url, seconds: settings.seconds, connections, headers, status });
 }
 
 /** Runs the scenario; returns its rows and details. */
