@@ -1,5 +1,5 @@
 /**
- * Text ⇄ message. Decoding applies the checks of PROTOCOL.md §3 in order and
+ * Text ⇄ message. Decoding applies the checks of docs/protocol.md#checks in order and
  * parses the text exactly once; encoding writes ids back exactly as received.
  *
  * @module

@@ -22,7 +22,7 @@ export const MessageType = {
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /**
- * WebSocket close codes used by both sides (PROTOCOL.md §7). The numbers in the
+ * WebSocket close codes used by both sides (docs/protocol.md#close-codes). The numbers in the
  * 1000 range are RFC 6455's; 4000–4999 are the protocol's own.
  */
 export const CloseCode = {
@@ -34,10 +34,15 @@ export const CloseCode = {
   UNSUPPORTED_DATA: 1003,
   /** A text frame that is not valid UTF-8. */
   INVALID_UTF8: 1007,
-  /** Policy: too many failed registrations, registration required, connection limits. */
+  /**
+   * Policy: too many failed registrations, registration required, too many message fragments or buffered
+   * chunks. (The connection limits are enforced before the WebSocket opens, with HTTP 429 and 503.)
+   */
   POLICY_VIOLATION: 1008,
   /** A message over the size limit. */
   MESSAGE_TOO_BIG: 1009,
+  /** The MS hit an internal error on this connection. */
+  INTERNAL_ERROR: 1011,
   /** The message is not a JSON object. */
   MALFORMED_JSON: 4000,
   /** The message has no valid `metadata`. */
@@ -48,12 +53,16 @@ export const CloseCode = {
   SUPERSEDED: 4005,
   /** No Pong arrived within the pong timeout. */
   PONG_TIMEOUT: 4008,
+  /** An operator removed the server from the list; it may register again on a new connection. */
+  REMOVED: 4010,
+  /** The address or the name is banned; the close reason holds the ban's reason. Do not reconnect. */
+  BANNED: 4011,
 } as const;
 
 /** One of the values of {@link CloseCode}. */
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** `error.type` of a failed registration response (PROTOCOL.md §8). */
+/** `error.type` of a failed registration response (docs/protocol.md#registration-errors). */
 export const RegistrationError = {
   /** The registration token is unknown or revoked. */
   INVALID_TOKEN: 1,
@@ -63,22 +72,31 @@ export const RegistrationError = {
   TOO_MANY_REQUESTS: 3,
   /** The MS already lists as many servers as it is allowed to. */
   LIST_FULL: 4,
+  /** Reachability is required and the game port did not answer the probe (docs/protocol.md#reachability). */
+  UNREACHABLE: 5,
+  /** The address or the name is banned; the MS closes with {@link CloseCode.BANNED} next. */
+  BANNED: 6,
 } as const;
 
 /** One of the values of {@link RegistrationError}. */
 export type RegistrationError = (typeof RegistrationError)[keyof typeof RegistrationError];
 
-/** The `error.msg` that goes with each {@link RegistrationError}; `INVALID_INFO` is followed by `: FIELD`. */
+/**
+ * The `error.msg` that goes with each {@link RegistrationError}. `INVALID_INFO` is followed by `: FIELD`,
+ * `UNREACHABLE` by `: udp IP:PORT` and `BANNED` by `: REASON`.
+ */
 export const registrationErrorMessage: Readonly<Record<RegistrationError, string>> = {
   1: 'Invalid registration token',
   2: 'Invalid server info',
   3: 'Too many requests',
   4: 'Server list full',
+  5: 'Game port not reachable',
+  6: 'Banned',
 };
 
 /**
  * Limits on server info values that the schema allows but the list cannot use
- * (PROTOCOL.md §4) and on player names (§5). Lengths count Unicode code points.
+ * (docs/protocol.md#registration) and on player names (docs/protocol.md#join). Lengths count Unicode code points.
  */
 export const InfoLimits = {
   NAME_MAX: 64,

@@ -17,7 +17,7 @@ export const ProtocolErrorCode = {
 export type ProtocolErrorCode = keyof typeof ProtocolErrorCode;
 
 /**
- * A received message broke one of the rules of PROTOCOL.md §3. The receiver
+ * A received message broke one of the rules of docs/protocol.md#checks. The receiver
  * closes the connection with {@link ProtocolError.closeCode} and
  * {@link ProtocolError.reason}.
  */

@@ -56,7 +56,7 @@ function object(parent: JsonObject, key: string, path: string): JsonObject {
 }
 
 /**
- * Reads `metadata` (PROTOCOL.md §3 rules 2–3). Throws `MALFORMED_JSON` when
+ * Reads `metadata` (docs/protocol.md#checks rules 2–3). Throws `MALFORMED_JSON` when
  * `message` is not an object and `INVALID_METADATA` when `metadata` is missing
  * or ill-typed or its `type` is not one that `accepts` allows.
  */
@@ -164,7 +164,7 @@ function withinLength(text: string, min: number, max: number): boolean {
 
 /**
  * The first field of a schema-valid `info` that the list cannot use
- * (PROTOCOL.md §4, registration error 2), or `undefined` when all are usable.
+ * (docs/protocol.md#registration, registration error 2), or `undefined` when all are usable.
  * The MS asks this of the info as `cleanServerInfo` left it.
  */
 export function invalidInfoField(info: ServerInfo): keyof ServerInfo | undefined {

@@ -84,7 +84,7 @@ describe('int64 ids – echoed byte for byte across the whole range', () => {
   });
 });
 
-describe('decodeAtMasterServer – the order of checks (PROTOCOL.md §3)', () => {
+describe('decodeAtMasterServer – the order of checks (docs/protocol.md#checks)', () => {
   it('rule 2: syntax errors and non-objects are malformed JSON (4000)', () => {
     for (const text of [
       '',

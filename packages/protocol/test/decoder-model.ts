@@ -1,6 +1,6 @@
 /**
  * The model behind the decoder's property tests: what a receiver does with one
- * WebSocket text message (PROTOCOL.md §3), generators of valid messages and a
+ * WebSocket text message (docs/protocol.md#checks), generators of valid messages and a
  * JSON writer that can put any literal anywhere.
  */
 
@@ -22,7 +22,7 @@ import {
 export const RUNS = 300;
 
 // ---------------------------------------------------------------------------
-// The model: what a receiver does with one WebSocket text message (PROTOCOL.md §3)
+// The model: what a receiver does with one WebSocket text message (docs/protocol.md#checks)
 
 /** Exactly one of these ends every message. */
 export type Outcome =

@@ -1,7 +1,7 @@
 /**
  * One connection to the masterserver, as a state machine
  * (`connecting` → `open` → `closing` → `closed`): it registers on a schedule,
- * applies PROTOCOL.md §3 to everything it receives, and hands the rest to the
+ * applies docs/protocol.md#checks to everything it receives, and hands the rest to the
  * client. A new connection is a new link.
  *
  * @module

@@ -18,7 +18,7 @@ export interface WsTransportOptions {
   localAddress?: string | undefined;
   /** Milliseconds the TCP/TLS connect and the WebSocket handshake may take. Default `10000`. */
   handshakeTimeout?: number | undefined;
-  /** Milliseconds to wait for the peer's Close frame before ending TCP. Default `1000` (PROTOCOL.md §3). */
+  /** Milliseconds to wait for the peer's Close frame before ending TCP. Default `1000` (docs/protocol.md#checks). */
   closeTimeout?: number | undefined;
   /** Largest message accepted, in bytes; a larger one closes with 1009. Default `65536`. */
   maxMessageSize?: number | undefined;

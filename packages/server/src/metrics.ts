@@ -9,7 +9,14 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
 
 /** How a registration ended, as counted. */
-export type RegistrationOutcome = 'success' | 'invalid_token' | 'invalid_info' | 'rate_limited' | 'list_full';
+export type RegistrationOutcome =
+  | 'success'
+  | 'invalid_token'
+  | 'invalid_info'
+  | 'rate_limited'
+  | 'list_full'
+  | 'unreachable'
+  | 'banned';
 
 /** How a join ended, as counted. */
 export type JoinMetricOutcome =
@@ -74,7 +81,15 @@ export class ServerMetrics {
       labelNames: ['outcome'] as const,
       registers,
     });
-    const outcomes: RegistrationOutcome[] = ['success', 'invalid_token', 'invalid_info', 'rate_limited', 'list_full'];
+    const outcomes: RegistrationOutcome[] = [
+      'success',
+      'invalid_token',
+      'invalid_info',
+      'rate_limited',
+      'list_full',
+      'unreachable',
+      'banned',
+    ];
     this.#registrations = Object.fromEntries(
       outcomes.map((outcome) => [outcome, registrations.labels(outcome)]),
     ) as Record<RegistrationOutcome, { inc(): void }>;

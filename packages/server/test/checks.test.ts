@@ -13,7 +13,7 @@ async function expectClose(ws: RawWebSocket, code: number): Promise<void> {
 }
 
 // Rule 1 (UTF-8) and the frame-level faults (1002, 1003, 1009) are in rfc6455.test.ts.
-describe('checks on every received message (PROTOCOL.md §3)', () => {
+describe('checks on every received message (docs/protocol.md#checks)', () => {
   let t: TestMs;
   before(async () => {
     t = await startMs();

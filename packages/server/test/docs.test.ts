@@ -38,6 +38,13 @@ describe('the docs match the code', () => {
     }
   });
 
+  it('every citation of docs/protocol.md#ANCHOR in the sources, tests and docs names an anchor that exists', () => {
+    const anchors = new Set([...doc('protocol.md').matchAll(/<a id="([\w-]+)"><\/a>/g)].map((m) => m[1]));
+    const cited = citations(/(?:docs\/)?protocol\.md#([a-z][a-z0-9-]*)/g);
+    assert.ok(cited.length >= 20, `${cited.length} citations`);
+    for (const { file, anchor } of cited) assert.ok(anchors.has(anchor), `${file} cites protocol.md#${anchor}`);
+  });
+
   it('docs/security.md names, for every threat, tests that exist in the files it names', () => {
     const rows = table(doc('security.md'), '## Threats and what answers them');
     assert.ok(rows.length >= 10, `${rows.length} threats`);
@@ -54,6 +61,26 @@ describe('the docs match the code', () => {
     }
   });
 });
+
+/** Every match of `pattern` (its group 1) in the packages' sources and tests and in docs/, with its file. */
+function citations(pattern: RegExp): Array<{ file: string; anchor: string }> {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  const found: Array<{ file: string; anchor: string }> = [];
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(`${root}${dir}`, { withFileTypes: true })) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== 'dist') visit(path);
+      } else if (/\.(ts|tsx|md)$/.test(entry.name)) {
+        const text = readFileSync(`${root}${path}`, 'utf8');
+        for (const m of text.matchAll(pattern)) found.push({ file: path, anchor: m[1] as string });
+      }
+    }
+  };
+  visit('packages');
+  visit('docs');
+  return found;
+}
 
 /** Every test and group title in the test sources, by file name, as patterns (`${…}` in a template matches anything). */
 function testTitles(): Map<string, RegExp[]> {

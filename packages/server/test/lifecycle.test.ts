@@ -13,7 +13,7 @@ import {
 } from '@masterserver/testing';
 import { startMs, TOKEN } from './helpers.js';
 
-describe('registration TTL (PROTOCOL.md §4)', () => {
+describe('registration TTL (docs/protocol.md#registration)', () => {
   it('a server not re-registered within the TTL is delisted, stays connected, and relists under the same id', async () => {
     const t = await startMs({ registrationTtl: 300 });
     try {
@@ -86,7 +86,7 @@ describe('registration TTL (PROTOCOL.md §4)', () => {
   });
 });
 
-describe('supersede (PROTOCOL.md §4)', () => {
+describe('supersede (docs/protocol.md#registration)', () => {
   it('a newer connection registering the same address delists and closes the older one with 4005', async () => {
     const t = await startMs();
     try {
@@ -119,7 +119,7 @@ describe('supersede (PROTOCOL.md §4)', () => {
   });
 });
 
-describe('liveness (PROTOCOL.md §6)', () => {
+describe('liveness (docs/protocol.md#liveness)', () => {
   it('the MS pings; a game server that answers stays connected', async () => {
     const t = await startMs({ pingInterval: 100, pongTimeout: 100 });
     try {
@@ -243,7 +243,7 @@ describe('liveness (PROTOCOL.md §6)', () => {
   });
 });
 
-describe('connection limits and the upgrade (PROTOCOL.md §1)', () => {
+describe('connection limits and the upgrade (docs/protocol.md#transport)', () => {
   it('beyond the per-IP limit an upgrade is refused with 429 before any WebSocket opens', async () => {
     const t = await startMs({ maxConnectionsPerIp: 2 });
     try {

@@ -7,7 +7,7 @@ const ok = (id: string): string => `{"metadata":{"type":-1,"id":${id}},"success"
 const refused = (id: string, type: number, msg: string): string =>
   `{"metadata":{"type":-1,"id":${id}},"success":false,"error":{"type":${type},"msg":"${msg}"}}`;
 
-describe('registration – listing (PROTOCOL.md §4)', () => {
+describe('registration – listing (docs/protocol.md#registration)', () => {
   let t: TestMs;
   before(async () => {
     t = await startMs();

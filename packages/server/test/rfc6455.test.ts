@@ -66,7 +66,7 @@ describe('RFC 6455 frame faults from a raw socket: each closes its own connectio
     return frame;
   }
 
-  /** Expects a close with `code` and a human-readable reason, as PROTOCOL.md §3 asks. */
+  /** Expects a close with `code` and a human-readable reason, as docs/protocol.md#checks asks. */
   async function expectFault(send: (ws: RawWebSocket) => void, code: number): Promise<void> {
     const frame = await offend(send, code);
     assert.ok(frame.reason.length > 0, 'the close frame carries a reason');
@@ -213,7 +213,7 @@ describe('RFC 6455 frame faults from a raw socket: each closes its own connectio
       expectFault((ws) => ws.write(encodeFrame(Opcode.TEXT, '', { declaredLength: 2n ** 40n })), 1009));
 
     // RFC 6455 §5.2: the most significant bit of a 64-bit length MUST be 0. `ws` checks
-    // the length against 2^53-1 first and answers 1009, which is also what PROTOCOL.md
+    // the length against 2^53-1 first and answers 1009, which is also what docs/protocol.md#checks
     // says of a message over the size limit.
     it('a 64-bit length with the top bit set closes with 1009 as soon as the header arrives', () =>
       expectFault((ws) => ws.write(encodeFrame(Opcode.TEXT, '', { declaredLength: 2n ** 63n })), 1009));

@@ -92,6 +92,8 @@ const REFUSAL_OUTCOME: Record<RegistrationError, RegistrationOutcome> = {
   [RegistrationError.INVALID_INFO]: 'invalid_info',
   [RegistrationError.TOO_MANY_REQUESTS]: 'rate_limited',
   [RegistrationError.LIST_FULL]: 'list_full',
+  [RegistrationError.UNREACHABLE]: 'unreachable',
+  [RegistrationError.BANNED]: 'banned',
 };
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -299,7 +301,7 @@ export class GsConnection {
 
   #internalError(error: unknown): void {
     this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'internal error on a connection');
-    this.close(1011, 'internal error');
+    this.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 
   #register(request: RegistrationRequest): MaybePromise<void> {

@@ -22,7 +22,7 @@ const WS_CLOSE_REASONS: Readonly<Record<number, string>> = {
  * A `ws` WebSocket that reports the moment a closing handshake starts. `ws`
  * itself calls `close()` when a Close frame arrives or the peer breaks the
  * protocol, but emits `'close'` only when the TCP connection is gone;
- * PROTOCOL.md §6 delists a server at the first of these moments. It also
+ * docs/protocol.md#liveness delists a server at the first of these moments. It also
  * gives the closes that `ws` starts (1002, 1007, 1008, 1009) a reason, as §3
  * asks, and ends a peer that does not read what is sent to it.
  */
