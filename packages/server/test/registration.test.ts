@@ -31,6 +31,7 @@ describe('registration – listing (docs/protocol.md#registration)', () => {
       'maxPlayers',
       'name',
       'playlist',
+      'reachable',
     ]);
     assert.equal(typeof entry.id, 'string');
     await gs.close();

@@ -4,18 +4,10 @@
  * @module
  */
 
+import type { PublicServer } from '@masterserver/protocol';
+
 /** A listed server, as `GET /v2/client/servers` and the live stream give it. */
-export interface Server {
-  readonly id: string;
-  readonly name: string;
-  readonly desc: string;
-  readonly map: string;
-  readonly playlist: string;
-  readonly curPlayers: number;
-  readonly maxPlayers: number;
-  readonly hasPassword: boolean;
-  readonly gameState: number;
-}
+export type Server = PublicServer;
 
 /** One sample of the history: the time (Unix ms), the players, the listed servers. */
 export interface Sample {

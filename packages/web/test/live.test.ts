@@ -14,6 +14,7 @@ function server(id: string, curPlayers = 0): Server {
     maxPlayers: 16,
     hasPassword: false,
     gameState: 0,
+    reachable: null,
   };
 }
 

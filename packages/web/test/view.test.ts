@@ -22,6 +22,7 @@ function server(name: string, overrides: Partial<Server> = {}): Server {
     maxPlayers: 16,
     hasPassword: false,
     gameState: 0,
+    reachable: null,
     ...overrides,
   };
 }

@@ -6,21 +6,11 @@
  * @module
  */
 
-import type { ServerInfo } from '@masterserver/protocol';
+import type { PublicServer, ServerInfo } from '@masterserver/protocol';
 import type { MaybePromise } from '../maybe-async.js';
 
 /** A listed game server, as the registry keeps it. */
-export interface ListedServer {
-  /** Public id: opaque, chosen by the MS, stable for the life of the connection. */
-  readonly id: string;
-  readonly name: string;
-  readonly desc: string;
-  readonly map: string;
-  readonly playlist: string;
-  readonly curPlayers: number;
-  readonly maxPlayers: number;
-  readonly hasPassword: boolean;
-  readonly gameState: number;
+export interface ListedServer extends PublicServer {
   /** The address players are sent to; never in the public list. */
   readonly ip: string;
   readonly port: number;
@@ -73,12 +63,6 @@ export interface Registry {
   close(): Promise<void>;
 }
 
-/** The fields of a server that the public list shows. */
-export type PublicServer = Pick<
-  ListedServer,
-  'id' | 'name' | 'desc' | 'map' | 'playlist' | 'curPlayers' | 'maxPlayers' | 'hasPassword' | 'gameState'
->;
-
 /**
  * The public JSON object of a server: no password, no address. The text is
  * flattened before it is returned: a listing keeps it for as long as it is
@@ -90,7 +74,7 @@ export function publicServerJson(s: PublicServer): string {
     `{"id":${JSON.stringify(s.id)},"name":${JSON.stringify(s.name)},"desc":${JSON.stringify(s.desc)},` +
     `"map":${JSON.stringify(s.map)},"playlist":${JSON.stringify(s.playlist)},` +
     `"curPlayers":${s.curPlayers},"maxPlayers":${s.maxPlayers},` +
-    `"hasPassword":${s.hasPassword},"gameState":${s.gameState}}`;
+    `"hasPassword":${s.hasPassword},"gameState":${s.gameState},"reachable":${s.reachable}}`;
   // Reading a character of a concatenation flattens it in place; the comparison keeps the read from being optimized away.
   if (json.charCodeAt(json.length - 1) !== 0x7d) throw new Error('the public JSON of a server must end with "}"');
   return json;
@@ -109,6 +93,7 @@ export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
     maxPlayers: f.maxPlayers,
     hasPassword: f.hasPassword,
     gameState: f.gameState,
+    reachable: f.reachable,
     ip: f.ip,
     port: f.port,
     tokenId: f.tokenId,
@@ -117,7 +102,13 @@ export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
 }
 
 /** Builds the registry's record of a server from its registration. */
-export function toListedServer(id: string, info: ServerInfo, ip: string, tokenId: string): ListedServer {
+export function toListedServer(
+  id: string,
+  info: ServerInfo,
+  ip: string,
+  tokenId: string,
+  reachable: boolean | null = null,
+): ListedServer {
   return withPublicJson({
     id,
     name: info.name,
@@ -128,6 +119,7 @@ export function toListedServer(id: string, info: ServerInfo, ip: string, tokenId
     maxPlayers: info.maxPlayers,
     hasPassword: info.password !== undefined && info.password !== '',
     gameState: info.gameState,
+    reachable,
     ip,
     port: info.port,
     tokenId,
