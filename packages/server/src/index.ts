@@ -21,12 +21,12 @@ export {
   type PlayerIdentity,
 } from './auth/player-auth.js';
 export { Gateway, GS_PATH } from './gateway/gateway.js';
-export type { JoinOutcome, JoinPlayer } from './gateway/gs-connection.js';
 export { ClientAddresses, normalizeIp, parseCidr } from './http/client-ip.js';
 export { ApiError, type ApiErrorCode } from './http/errors.js';
 export { EVENTS_PATH } from './http/events.js';
 export { defaultWebRoot } from './http/static.js';
 export { STATS_WINDOW_MS, StatsHistory, type StatsHistoryOptions, type StatsSample } from './http/stats.js';
+export type { JoinOutcome, JoinPlayer } from './joins/outcome.js';
 export type { LogFn, Logger } from './logger.js';
 export { type ListenOptions, MasterServer, TOKEN_REFRESH_MS } from './masterserver.js';
 export { type JoinMetricOutcome, type MetricsSources, type RegistrationOutcome, ServerMetrics } from './metrics.js';

@@ -6,21 +6,30 @@
  * @module
  */
 
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { RemoteJoins } from './cluster/remote-joins.js';
 import { Gateway } from './gateway/gateway.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
 import { answerClientError, tooManyHeaders } from './http/raw-refusal.js';
 import { StatsHistory } from './http/stats.js';
-import { JoinRouter } from './joins.js';
+import { RemoteJoins } from './joins/remote.js';
+import { JoinRouter } from './joins/router.js';
 import { ServerMetrics } from './metrics.js';
-import { type MasterServerOptions, type ResolvedOptions, resolveOptions, type TlsFiles } from './options.js';
+import {
+  type MasterServerOptions,
+  OptionError,
+  type ResolvedOptions,
+  resolveOptions,
+  type TlsFiles,
+} from './options.js';
+import { Prober } from './probe/prober.js';
 import { MemoryRegistry } from './registry/memory-registry.js';
 import type { Registry } from './registry/registry.js';
+import { SERVER_ID_SECRET, SERVER_ID_SECRET_BYTES, ServerIds } from './registry/server-ids.js';
 import { RegistrationTokens } from './tokens/registration-tokens.js';
 
 /** How often the token store is checked for new and revoked tokens, in ms. */
@@ -60,7 +69,6 @@ export class MasterServer {
   readonly stats: StatsHistory;
   /** The `request` listener: the HTTP API. */
   readonly handleRequest: (req: IncomingMessage, res: ServerResponse) => void;
-  readonly #ownsRegistry: boolean;
   readonly #addresses: ClientAddresses;
   readonly #api: Api;
   #server: Server | TlsServer | undefined;
@@ -72,8 +80,8 @@ export class MasterServer {
 
   constructor(options: MasterServerOptions = {}) {
     this.options = resolveOptions(options);
-    this.#ownsRegistry = this.options.registry === undefined;
-    this.registry = this.options.registry ?? new MemoryRegistry({ maxServers: this.options.maxServers });
+    const { cluster } = this.options;
+    this.registry = cluster?.registry ?? new MemoryRegistry({ maxServers: this.options.maxServers });
     this.tokens = new RegistrationTokens(this.options.regTokens, this.options.tokenStore, this.options.logger);
     this.#addresses = new ClientAddresses(this.options.trustProxy);
     const registry = this.registry;
@@ -85,18 +93,37 @@ export class MasterServer {
         for (const server of registry.values()) players += server.curPlayers;
         return players;
       },
+      probedAddresses: () => {
+        const probe = this.gateway.reachability;
+        return probe instanceof Prober ? probe.counts : { reachable: 0, unreachable: 0, unknown: 0 };
+      },
     });
-    this.gateway = new Gateway(this.options, this.registry, this.tokens, this.metrics);
-    const { cluster, joinTimeout, logger } = this.options;
-    const gateway = this.gateway;
-    const remote =
-      cluster === undefined
-        ? undefined
-        : new RemoteJoins(cluster, (serverId, player) => gateway.join(serverId, player), joinTimeout, logger);
+    this.gateway = new Gateway({
+      options: this.options,
+      registry: this.registry,
+      tokens: this.tokens,
+      metrics: this.metrics,
+      instanceId: cluster?.link.id ?? randomBytes(6).toString('hex'),
+    });
+    const { joinTimeout, logger } = this.options;
+    const local = this.gateway.local;
+    const joins = new JoinRouter({
+      local,
+      ownerOf: (serverId) => registry.ownerOf(serverId),
+      remote:
+        cluster === undefined
+          ? undefined
+          : new RemoteJoins(
+              cluster.link,
+              (serverId, player) => local(serverId)?.join(player) ?? Promise.resolve({ kind: 'not-found' }),
+              joinTimeout,
+              logger,
+            ),
+    });
     this.stats = new StatsHistory(this.registry, { intervalMs: this.options.statsInterval });
     this.#api = createApi({
       registry: this.registry,
-      joins: new JoinRouter(this.gateway, this.registry, remote),
+      joins,
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,
@@ -132,16 +159,50 @@ export class MasterServer {
     this.gateway.handleUpgrade(req, socket, head, this.#addresses.resolve(req));
   };
 
-  /** Loads the tokens and starts sampling {@link stats}; {@link listen} and {@link attach} call it. */
+  /**
+   * Loads the tokens and the server id secret, binds the probe socket and starts sampling {@link stats};
+   * {@link listen} and {@link attach} call it. Rejects with an {@link OptionError} naming `probeListen` when
+   * the probe socket cannot bind.
+   */
   start(): Promise<void> {
-    this.stats.start();
-    this.#started ??= this.tokens.start(TOKEN_REFRESH_MS);
+    this.#started ??= this.#start('0.0.0.0');
     return this.#started;
+  }
+
+  async #start(listenHost: string): Promise<void> {
+    const { tokenStore, verifyReachability, probeListen, probeInterval, probeRate, logger } = this.options;
+    const ids = tokenStore?.secret(SERVER_ID_SECRET, () => randomBytes(SERVER_ID_SECRET_BYTES));
+    await this.tokens.start(TOKEN_REFRESH_MS);
+    if (ids !== undefined) this.gateway.serverIds = new ServerIds(await ids);
+    if (verifyReachability !== 'off') {
+      const host = probeListen?.host ?? listenHost;
+      const port = probeListen?.port ?? 0;
+      try {
+        this.gateway.reachability = await Prober.bind({
+          mode: verifyReachability,
+          host,
+          port,
+          intervalMs: probeInterval,
+          rate: probeRate,
+          logger,
+          events: this.metrics.probeEvents,
+        });
+      } catch (error) {
+        await this.tokens.stop();
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new OptionError('probeListen', `cannot bind the UDP probe socket to ${host}:${port}: ${code}`);
+      }
+    }
+    this.stats.start();
   }
 
   /** Serves on an existing HTTP(S) server (its `request` and `upgrade` events). */
   async attach(server: Server | TlsServer): Promise<void> {
     await this.start();
+    this.#serve(server);
+  }
+
+  #serve(server: Server | TlsServer): void {
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     this.#server = server;
@@ -177,7 +238,10 @@ export class MasterServer {
     server.setTimeout(this.options.idleTimeout);
     server.on('clientError', answerClientError);
     this.#ownsServer = true;
-    await this.attach(server);
+    const host = options.host ?? '0.0.0.0';
+    this.#started ??= this.#start(host);
+    await this.#started;
+    this.#serve(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 8080, options.host ?? '0.0.0.0', () => {
@@ -244,6 +308,7 @@ export class MasterServer {
       server.off('upgrade', this.handleUpgrade);
     }
     await this.tokens.stop();
-    if (this.#ownsRegistry) await this.registry.close();
+    await this.gateway.reachability.close();
+    if (this.options.cluster === undefined) await this.registry.close();
   }
 }

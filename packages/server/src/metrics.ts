@@ -36,6 +36,15 @@ export interface MetricsSources {
   connections(): number;
   listedServers(): number;
   players(): number;
+  /** Addresses listings watch, by the probe's verdict (all 0 with probing off). */
+  probedAddresses(): { reachable: number; unreachable: number; unknown: number };
+}
+
+/** What the reachability probe reports (see `ProbeEvents` in probe/prober.ts). */
+export interface ProbeMetrics {
+  sent(): void;
+  received(accepted: boolean): void;
+  verdict(reachable: boolean, seconds: number): void;
 }
 
 /** The metrics of one instance. */
@@ -47,6 +56,8 @@ export class ServerMetrics {
   readonly #joins: Counter<'outcome'>;
   readonly #joinSeconds: Histogram<'outcome'>;
   readonly #http: Counter<'route' | 'status'>;
+  /** What the reachability probe counts. */
+  readonly probeEvents: ProbeMetrics;
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
@@ -119,6 +130,7 @@ export class ServerMetrics {
       labelNames: ['route', 'status'] as const,
       registers,
     });
+    this.probeEvents = probeMetrics(registers, sources);
   }
 
   /** Counts a registration. */
@@ -146,4 +158,46 @@ export class ServerMetrics {
   async expose(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** The reachability probe's metrics. */
+function probeMetrics(registers: PromRegistry[], sources: MetricsSources): ProbeMetrics {
+  new Gauge({
+    name: 'masterserver_probe_addresses',
+    help: 'Listed addresses by the reachability probe verdict.',
+    labelNames: ['verdict'] as const,
+    registers,
+    collect() {
+      const counts = sources.probedAddresses();
+      this.labels('reachable').set(counts.reachable);
+      this.labels('unreachable').set(counts.unreachable);
+      this.labels('unknown').set(counts.unknown);
+    },
+  });
+  const sent = new Counter({ name: 'masterserver_probes_sent_total', help: 'Probe datagrams sent.', registers });
+  const received = new Counter({
+    name: 'masterserver_probe_datagrams_total',
+    help: 'Datagrams received on the probe socket: answers taken, and everything else dropped.',
+    labelNames: ['result'] as const,
+    registers,
+  });
+  const rounds = new Histogram({
+    name: 'masterserver_probe_round_seconds',
+    help: 'Time from the first probe of a round to its verdict.',
+    labelNames: ['verdict'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5],
+    registers,
+  });
+  const answer = received.labels('answer');
+  const dropped = received.labels('dropped');
+  sent.inc(0);
+  answer.inc(0);
+  dropped.inc(0);
+  const reachable = rounds.labels('reachable');
+  const unreachable = rounds.labels('unreachable');
+  return {
+    sent: () => sent.inc(),
+    received: (accepted) => (accepted ? answer : dropped).inc(),
+    verdict: (ok, seconds) => (ok ? reachable : unreachable).observe(seconds),
+  };
 }

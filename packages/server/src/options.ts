@@ -7,11 +7,11 @@
  */
 
 import type { PlayerAuthenticator } from './auth/player-auth.js';
-import type { ClusterLink } from './cluster/cluster-link.js';
+import type { Cluster } from './cluster/cluster.js';
 import { parseCidr } from './http/client-ip.js';
 import { defaultWebRoot } from './http/static.js';
 import type { Logger } from './logger.js';
-import type { Registry } from './registry/registry.js';
+import { REACHABILITY_MODES, type ReachabilityMode } from './probe/reachability.js';
 import type { TokenStore } from './tokens/token-store.js';
 
 /** A limit of `count` events per `windowMs` milliseconds. */
@@ -24,7 +24,11 @@ export interface RateLimit {
 export interface MasterServerOptions {
   /** Registration tokens accepted besides those of {@link tokenStore}. Default: none. */
   regTokens?: readonly string[] | undefined;
-  /** Where registration tokens live (hashed). Default: none; only {@link regTokens} are accepted. */
+  /**
+   * Where registration tokens live (hashed), and the secret stable server ids are derived with. Default: the
+   * {@link cluster}'s, else none: only {@link regTokens} are accepted, and server ids are stable only for
+   * the life of the process.
+   */
   tokenStore?: TokenStore | undefined;
   /** Milliseconds between WebSocket Pings to each game server. Default `10000`. */
   pingInterval?: number | undefined;
@@ -80,7 +84,7 @@ export interface MasterServerOptions {
   maxHeaders?: number | undefined;
   /** Bytes the request line and headers may take; more are answered `431 HEADERS_TOO_LARGE`. Default `16384`. */
   maxHeaderSize?: number | undefined;
-  /** Milliseconds a join's `conv` stays reserved for its server after the join was sent. Default `120000`. */
+  /** Milliseconds a join's `conv` stays reserved for its server (no other join to it gets the same one). Default `600000` (10 min). */
   convReservation?: number | undefined;
   /**
    * Directory of the server browser's built files (`index.html`, `assets/`), served at `/`; `null` serves no
@@ -93,14 +97,31 @@ export interface MasterServerOptions {
   maxEventStreams?: number | undefined;
   /** Proxies (CIDR ranges or addresses) whose `X-Forwarded-For` names the client. Default: none. */
   trustProxy?: readonly string[] | undefined;
+  /**
+   * The UDP reachability probe (docs/protocol.md#reachability): `off` probes nothing; `mark` lists at once
+   * and shows the verdict in the list's `reachable`; `require` lists only servers whose game port answered.
+   * Default `mark`.
+   */
+  verifyReachability?: ReachabilityMode | undefined;
+  /** Milliseconds between probe rounds of an address that stays listed. Default `300000` (5 min). */
+  probeInterval?: number | undefined;
+  /**
+   * Where the probe's UDP socket binds. Default: the host {@link MasterServer.listen} listens on (or
+   * `0.0.0.0` with {@link MasterServer.attach}), port `0` (ephemeral).
+   */
+  probeListen?: { host?: string | undefined; port?: number | undefined } | undefined;
+  /** Probe datagrams sent per second at most, over every address (the rest wait their turn). Default `2000`. */
+  probeRate?: number | undefined;
   /** How joining players are identified. Default: none (the join body names them). */
   playerAuth?: PlayerAuthenticator | undefined;
   /** Certificate and key (PEM): the port speaks HTTPS/WSS (TLS ≥ 1.2). Default: none (plain HTTP). */
   tls?: TlsFiles | undefined;
-  /** The link to a cluster (with a shared {@link registry}): joins reach servers held by other instances. Default: none. */
-  cluster?: ClusterLink | undefined;
-  /** Where the list of servers lives. Default: a new in-memory registry. */
-  registry?: Registry | undefined;
+  /**
+   * A cluster joined with `connectCluster`: it supplies the shared server list, the token store and the
+   * joins to servers held by other instances. The caller closes it after the masterserver. Default: none
+   * (one instance, the list in memory).
+   */
+  cluster?: Cluster | undefined;
   /** Where log lines go (pino-compatible). Default: nowhere. */
   logger?: Logger | undefined;
 }
@@ -112,12 +133,12 @@ export interface TlsFiles {
 }
 
 /** Options that stay optional once resolved. */
-type Optional = 'registry' | 'tokenStore' | 'logger' | 'playerAuth' | 'tls' | 'cluster';
+type Optional = 'tokenStore' | 'logger' | 'playerAuth' | 'tls' | 'cluster' | 'probeListen';
 
 /** {@link MasterServerOptions} with every default filled in. */
 export type ResolvedOptions = {
   [K in Exclude<keyof MasterServerOptions, Optional>]-?: Exclude<MasterServerOptions[K], undefined>;
-} & Pick<MasterServerOptions, 'registry' | 'tokenStore' | 'playerAuth' | 'tls' | 'cluster'> & { logger: Logger };
+} & Pick<MasterServerOptions, 'tokenStore' | 'playerAuth' | 'tls' | 'cluster' | 'probeListen'> & { logger: Logger };
 
 /** The defaults, as documented on each option. */
 export const defaultOptions = {
@@ -144,9 +165,12 @@ export const defaultOptions = {
   idleTimeout: 30_000,
   maxHeaders: 100,
   maxHeaderSize: 16_384,
-  convReservation: 120_000,
+  convReservation: 600_000,
   statsInterval: 5_000,
   maxEventStreams: 1_000,
+  verifyReachability: 'mark',
+  probeInterval: 300_000,
+  probeRate: 2_000,
 } as const satisfies Partial<MasterServerOptions>;
 
 /** An option has a value it cannot take. `option` names it as in {@link MasterServerOptions}. */
@@ -185,6 +209,22 @@ function webRoot(value: string | null | undefined): string | null {
   if (value === undefined) return defaultWebRoot();
   if (value !== null && (typeof value !== 'string' || value === '')) {
     throw new OptionError('webRoot', 'must be a directory path or null');
+  }
+  return value;
+}
+
+function reachabilityMode(value: ReachabilityMode): ReachabilityMode {
+  if (!REACHABILITY_MODES.includes(value)) {
+    throw new OptionError('verifyReachability', `must be one of ${REACHABILITY_MODES.join(', ')}, got ${value}`);
+  }
+  return value;
+}
+
+function probeListen(value: MasterServerOptions['probeListen']): MasterServerOptions['probeListen'] {
+  if (value === undefined) return undefined;
+  const { port } = value;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) {
+    throw new OptionError('probeListen', `the port must be an integer in 0–65535, got ${port}`);
   }
   return value;
 }
@@ -229,11 +269,14 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     statsInterval: positiveMs('statsInterval', o.statsInterval ?? d.statsInterval),
     maxEventStreams: count('maxEventStreams', o.maxEventStreams ?? d.maxEventStreams, 0),
     trustProxy: [...(o.trustProxy ?? d.trustProxy)],
+    verifyReachability: reachabilityMode(o.verifyReachability ?? d.verifyReachability),
+    probeInterval: positiveMs('probeInterval', o.probeInterval ?? d.probeInterval),
+    probeListen: probeListen(o.probeListen),
+    probeRate: count('probeRate', o.probeRate ?? d.probeRate, 1),
     playerAuth: o.playerAuth,
     tls: o.tls,
     cluster: o.cluster,
-    registry: o.registry,
-    tokenStore: o.tokenStore,
+    tokenStore: o.tokenStore ?? o.cluster?.tokenStore,
     logger: o.logger ?? silentLogger,
   };
   for (const range of resolved.trustProxy) {
@@ -251,6 +294,9 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
       'idleTimeout',
       `must be longer than joinTimeout plus 1000 ms (${resolved.joinTimeout + 1000} ms)`,
     );
+  }
+  if (o.cluster !== undefined && o.tokenStore !== undefined && o.tokenStore !== o.cluster.tokenStore) {
+    throw new OptionError('tokenStore', 'a cluster supplies its own token store: leave tokenStore out');
   }
   for (const token of resolved.regTokens) {
     if (typeof token !== 'string' || token.length === 0)

@@ -111,7 +111,7 @@ describe('the README matches the code', () => {
     const documented = markdownTable(readme, '### Redis keys and channels').map(([name]) => name);
     const keys = new ClusterKeys();
     const named = Object.entries(keys).flatMap(([field, value]) => (field === 'prefix' ? [] : [value as string]));
-    const templated = [keys.server('{id}'), keys.address('{ip}', '{port}' as unknown as number), keys.instance('{id}')];
+    const templated = [keys.server('{id}'), keys.secret('{name}'), keys.instance('{id}')];
     assert.deepEqual(documented.sort(), [...named, ...templated].sort());
   });
 });

@@ -18,9 +18,12 @@ export interface TestMs {
   close(): Promise<void>;
 }
 
-/** Starts an MS with `options` (the registration rate limit off unless given). */
+/**
+ * Starts an MS with `options` (the registration rate limit and the reachability probe off unless given:
+ * the probe's own tests turn it on).
+ */
 export async function startMs(options: MasterServerOptions = {}): Promise<TestMs> {
-  const ms = new MasterServer({ regTokens: [TOKEN], registrationRate: null, ...options });
+  const ms = new MasterServer({ regTokens: [TOKEN], registrationRate: null, verifyReachability: 'off', ...options });
   const url = await ms.listen({ host: '127.0.0.1', port: 0 });
   const wsUrl = `${url.replace('http', 'ws')}/v2/server/ws`;
   const opened: TestGameServer[] = [];

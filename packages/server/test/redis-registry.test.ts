@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@masterserver/testing';
 import { type Cluster, connectCluster, openRedisTokenStore } from '../src/cluster/cluster.js';
 import { silentLogger, toListedServer } from '../src/index.js';
+import { withPublicJson } from '../src/registry/registry.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
 import { TestRedis } from './redis-helpers.js';
 
@@ -13,6 +14,13 @@ const server = (id: string, port: number, curPlayers = 0) =>
     '10.0.0.1',
     't',
   );
+
+/** Deletes the listing `id` as its holder does. */
+const remove = (cluster: Cluster, id: string) => {
+  const listed = cluster.registry.get(id);
+  assert.ok(listed, `${id} is listed`);
+  return cluster.registry.delete(listed);
+};
 
 const ids = (cluster: Cluster) => [...cluster.registry.values()].map((s) => s.id).sort();
 const snapshot = (cluster: Cluster) =>
@@ -49,24 +57,28 @@ describe('RedisRegistry', () => {
     assert.equal(b.registry.get('s1')?.json, server('s1', 1, 3).json);
     await a.registry.put(server('s1', 1, 7));
     await waitFor('s1 changed on b', () => b.registry.get('s1')?.curPlayers === 7);
-    await a.registry.delete('s1');
+    await remove(a, 's1');
     await waitFor('s1 gone from b', () => b.registry.get('s1') === undefined);
   });
 
-  it('a put at a listed address evicts the other listing everywhere and tells its owner', async () => {
+  it("a put of a listed id by another holder supersedes it everywhere, tells the old holder's instance, and the old holder's delete does nothing", async () => {
     const evicted: string[] = [];
-    const stop = a.registry.onEvict((id) => evicted.push(id));
-    await a.registry.put(server('old', 2));
-    await waitFor('old on b', () => b.registry.get('old') !== undefined);
-    await b.registry.put(server('new', 2));
-    await waitFor('the owner hears of it', () => evicted.includes('old'));
+    const stop = a.registry.onEvict((id, reason, holder) => evicted.push(`${id} ${reason} ${holder}`));
+    const old = { ...server('same', 2, 1), holder: 'a:1' };
+    await a.registry.put(withPublicJson(old));
+    await waitFor('same on b', () => b.registry.get('same')?.holder === 'a:1');
+    await b.registry.put(withPublicJson({ ...server('same', 2, 5), holder: 'b:1' }));
+    await waitFor('the old holder hears of it', () => evicted.includes('same superseded a:1'));
     await waitFor(
-      'old gone everywhere',
-      () => a.registry.get('old') === undefined && b.registry.get('old') === undefined,
+      "the new holder's listing everywhere",
+      () => a.registry.get('same')?.holder === 'b:1' && b.registry.get('same')?.holder === 'b:1',
     );
-    assert.ok(a.registry.get('new') !== undefined);
+    await a.registry.delete(withPublicJson(old));
+    assert.equal(a.registry.get('same')?.holder, 'b:1', "the old holder's delete does nothing");
+    await b.registry.resync();
+    assert.equal(b.registry.get('same')?.curPlayers, 5, 'and nothing in Redis either');
     stop();
-    await b.registry.delete('new');
+    await remove(b, 'same');
   });
 
   it('the list size is limited across the cluster', async () => {
@@ -76,10 +88,10 @@ describe('RedisRegistry', () => {
       await small.registry.put(server('c2', 12));
       assert.deepEqual(await small.registry.put(server('c3', 13)), { ok: false, reason: 'full' });
       assert.deepEqual(await small.registry.put(server('c1', 11, 5)), { ok: true }, 'a listed server refreshes');
-      await small.registry.delete('c2');
+      await remove(small, 'c2');
       assert.deepEqual(await small.registry.put(server('c3', 13)), { ok: true });
-      await small.registry.delete('c1');
-      await small.registry.delete('c3');
+      await remove(small, 'c1');
+      await remove(small, 'c3');
     } finally {
       await small.close();
     }
@@ -91,14 +103,14 @@ describe('RedisRegistry', () => {
     const first = b.registry.resync();
     await Promise.all(puts);
     const changes: Array<Promise<unknown>> = [b.registry.resync()];
-    for (let i = 0; i < 200; i += 2) changes.push(a.registry.delete(`burst${i}`));
+    for (let i = 0; i < 200; i += 2) changes.push(remove(a, `burst${i}`));
     for (let i = 1; i < 200; i += 2) changes.push(a.registry.put(server(`burst${i}`, 1000 + i, 9)));
     await Promise.all([first, ...changes]);
     // Every change has reached Redis; b hears of the last ones a moment later.
     await waitFor('b mirrors a, players included', () => snapshot(b) === snapshot(a));
     assert.equal(ids(b).filter((id) => id.startsWith('burst')).length, 100);
     assert.ok([...b.registry.values()].filter((s) => s.id.startsWith('burst')).every((s) => s.curPlayers === 9));
-    for (let i = 1; i < 200; i += 2) await a.registry.delete(`burst${i}`);
+    for (let i = 1; i < 200; i += 2) await remove(a, `burst${i}`);
   });
 
   it('after Redis comes back empty, live instances are not taken for dead, and their listings come back', async () => {

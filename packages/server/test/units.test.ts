@@ -135,27 +135,27 @@ describe('ServerListCache', () => {
 });
 
 describe('MemoryRegistry', () => {
-  it('supersedes by address and reports it', () => {
+  it('a listing of the same id by another holder supersedes the first, and reports its holder', () => {
     const registry = new MemoryRegistry();
     const evicted: string[] = [];
-    registry.onEvict((id) => evicted.push(id));
-    registry.put(toListedServer('old', info('x', 0, 5), '9.9.9.9', 't'));
-    registry.put(toListedServer('new', info('x', 0, 5), '9.9.9.9', 't'));
-    assert.deepEqual(evicted, ['old']);
-    assert.deepEqual(
-      [...registry.values()].map((s) => s.id),
-      ['new'],
-    );
+    registry.onEvict((id, reason, holder) => evicted.push(`${id} ${reason} ${holder}`));
+    const first = toListedServer('x', info('x', 0, 5), '9.9.9.9', 't', null, 'conn-1');
+    registry.put(first);
+    registry.put(toListedServer('x', info('x', 1, 5), '9.9.9.9', 't', null, 'conn-1'));
+    assert.deepEqual(evicted, [], 'the same holder refreshes its own listing');
+    registry.put(toListedServer('x', info('x', 2, 5), '9.9.9.9', 't', null, 'conn-2'));
+    assert.deepEqual(evicted, ['x superseded conn-1']);
+    registry.delete(first);
+    assert.equal(registry.get('x')?.holder, 'conn-2', "the superseded holder's delete leaves the new listing");
   });
-  it('moving a listing to another port frees the old address', () => {
+  it('a delete by the holder removes the listing', () => {
     const registry = new MemoryRegistry();
-    const evicted: string[] = [];
-    registry.onEvict((id) => evicted.push(id));
-    registry.put(toListedServer('a', info('a', 0, 5), '9.9.9.9', 't'));
-    registry.put(toListedServer('a', info('a', 0, 6), '9.9.9.9', 't'));
-    registry.put(toListedServer('b', info('b', 0, 5), '9.9.9.9', 't'));
-    assert.deepEqual(evicted, []);
-    assert.equal(registry.size, 2);
+    const server = toListedServer('a', info('a', 0, 5), '9.9.9.9', 't', null, 'conn-1');
+    registry.put(server);
+    const version = registry.version;
+    registry.delete(server);
+    assert.equal(registry.size, 0);
+    assert.ok(registry.version > version);
   });
   it('refuses a new server when full but refreshes a listed one', () => {
     const registry = new MemoryRegistry({ maxServers: 1 });
@@ -257,6 +257,9 @@ describe('RegistrationTokens', () => {
     async revoke(id: string): Promise<boolean> {
       this.version++;
       return this.hashes.delete(id);
+    }
+    async secret(_name: string, create: () => Buffer): Promise<Buffer> {
+      return create();
     }
     async activeHashes(): Promise<Map<string, Buffer>> {
       return new Map(this.hashes);

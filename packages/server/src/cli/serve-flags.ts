@@ -166,6 +166,33 @@ export const serveFlags: FlagSpecs = {
     value: 'N',
     help: 'live-list streams open at once; 503 beyond; 0 is no limit',
   },
+  'verify-reachability': {
+    type: 'string',
+    env: 'MS_VERIFY_REACHABILITY',
+    default: 'mark',
+    value: 'off|mark|require',
+    help: 'UDP probe of game ports: off; mark (list at once, show the verdict); require (list only reachable ones)',
+  },
+  'probe-interval': {
+    type: 'string',
+    env: 'MS_PROBE_INTERVAL',
+    default: '5m',
+    value: 'DUR',
+    help: 'time between probe rounds of a listed address',
+  },
+  'probe-listen': {
+    type: 'string',
+    env: 'MS_PROBE_LISTEN',
+    value: 'HOST:PORT',
+    help: "the probe's UDP socket (default: the --listen host, an ephemeral port)",
+  },
+  'probe-rate': {
+    type: 'string',
+    env: 'MS_PROBE_RATE',
+    default: '2000',
+    value: 'N',
+    help: 'probe datagrams sent per second at most (the rest wait their turn)',
+  },
   'tls-cert': { type: 'string', env: 'MS_TLS_CERT', value: 'FILE', help: 'PEM certificate chain: serve HTTPS/WSS' },
   'tls-key': { type: 'string', env: 'MS_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
   'trust-proxy': {

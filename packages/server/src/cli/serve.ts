@@ -12,6 +12,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
 import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
+import { REACHABILITY_MODES } from '../probe/reachability.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
 import { flagValue, type RawFlags, readFlags, requiredFlag } from './flags.js';
 import { LOG_LEVELS, serveFlags } from './serve-flags.js';
@@ -120,11 +121,20 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       maxHeaders: get('max-headers', (text) => parseInteger(text, 1)),
       maxHeaderSize: get('max-header-size', (text) => parseInteger(text, 1)),
       maxEventStreams: get('max-event-streams', (text) => parseInteger(text, 0)),
+      verifyReachability: get('verify-reachability', (text) => parseChoice(text, REACHABILITY_MODES)),
+      probeInterval: get('probe-interval', parseDuration),
+      probeListen: flagValue(raw, 'probe-listen', parseListen),
+      probeRate: get('probe-rate', (text) => parseInteger(text, 1)),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
       playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),
     },
   });
+}
+
+/** The flag of an option: `probeListen` → `--probe-listen`. */
+function flagOf(option: string): string {
+  return `--${(option.split('.')[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** Checks the options as the masterserver will (e.g. one timeout against another), naming the flag at fault. */
@@ -133,8 +143,8 @@ function checked(raw: RawFlags, config: ServeConfig): ServeConfig {
     resolveOptions({ ...config.options, webRoot: null });
   } catch (error) {
     if (!(error instanceof OptionError)) throw error;
-    const flag = (error.option.split('.')[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    throw new UsageError(`${raw.source.get(flag) ?? `--${flag}`}: ${error.message.slice(error.option.length + 2)}`);
+    const flag = flagOf(error.option);
+    throw new UsageError(`${raw.source.get(flag.slice(2)) ?? flag}: ${error.message.slice(error.option.length + 2)}`);
   }
   return config;
 }
@@ -174,13 +184,7 @@ export async function serve(config: ServeConfig): Promise<number> {
         `${token}\n`,
     );
   }
-  const ms = new MasterServer({
-    ...options,
-    tokenStore: store,
-    logger,
-    registry: cluster?.registry,
-    cluster: cluster?.link,
-  });
+  const ms = new MasterServer({ ...options, tokenStore: store, logger, cluster });
   const release = async (): Promise<void> => {
     await store.close();
     await cluster?.close();
@@ -234,6 +238,9 @@ export async function serve(config: ServeConfig): Promise<number> {
     process.off('SIGTERM', stop);
     await ms.close();
     await release();
+    // The probe socket is bound at start: a taken address is a bad flag.
+    if (error instanceof OptionError)
+      throw new UsageError(`${flagOf(error.option)}: ${error.message.slice(error.option.length + 2)}`);
     throw error;
   }
   if (!stopping) {

@@ -5,13 +5,13 @@
  * | key / channel | type | holds |
  * | --- | --- | --- |
  * | `ms:servers` | sorted set | server id → expiry (ms), the index of listed servers |
- * | `ms:server:{id}` | string (JSON, TTL) | one listed server, with its owner instance |
- * | `ms:addr:{ip}:{port}` | string (TTL) | the server id listed at that address (supersede) |
+ * | `ms:server:{id}` | string (JSON, TTL) | one listed server, with its owner instance and holder connection |
  * | `ms:instances` | sorted set | instance id → last heartbeat (ms) |
  * | `ms:tokens` | hash | token id → JSON `{name, hash, createdAt, revokedAt}` |
  * | `ms:tokens:used` | hash | token id → last use (ms) |
  * | `ms:tokens:version` | string | bumped on every token change |
- * | `ms:changes` | channel | `{"o":"put","s":{…}}`, `{"o":"del","id"}`, `{"o":"evict","id"}` |
+ * | `ms:secret:{name}` | string | a secret of the cluster (`server-id`: what stable server ids are derived with) |
+ * | `ms:changes` | channel | `{"o":"put","s":{…}}`, `{"o":"del","id"}`, `{"o":"evict","id","holder"}` |
  * | `ms:tokens:changes` | channel | the new `ms:tokens:version`, after every token change |
  * | `ms:instance:{id}` | channel | join requests to, and join answers for, one instance |
  *
@@ -45,9 +45,9 @@ export class ClusterKeys {
     return `${this.prefix}server:${id}`;
   }
 
-  /** The address index entry of `ip:port`. */
-  address(ip: string, port: number): string {
-    return `${this.prefix}addr:${ip}:${port}`;
+  /** A secret of the cluster. */
+  secret(name: string): string {
+    return `${this.prefix}secret:${name}`;
   }
 
   /** The channel of one instance. */

@@ -11,7 +11,7 @@
 
 import type { Logger } from '../logger.js';
 import {
-  type EvictReason,
+  type EvictListener,
   type ListedServer,
   type PutResult,
   type Registry,
@@ -24,7 +24,7 @@ import { defineListScripts } from './scripts.js';
 /** A listing as stored in Redis and sent on the changes channel. */
 type StoredServer = Omit<ListedServer, 'json'> & { owner: string };
 
-type Change = { o: 'put'; s: StoredServer } | { o: 'del'; id: string } | { o: 'evict'; id: string };
+type Change = { o: 'put'; s: StoredServer } | { o: 'del'; id: string } | { o: 'evict'; id: string; holder: string };
 
 /** Options of {@link RedisRegistry}. */
 export interface RedisRegistryOptions {
@@ -66,7 +66,7 @@ export class RedisRegistry implements Registry {
     (error) => this.#warn('resync failed', error),
   );
   #version = 0;
-  readonly #evictListeners = new Set<(id: string, reason: EvictReason) => void>();
+  readonly #evictListeners = new Set<EvictListener>();
 
   private constructor(link: ClusterLink, options: RedisRegistryOptions) {
     this.#link = link;
@@ -120,7 +120,7 @@ export class RedisRegistry implements Registry {
     return owner === this.#link.id ? undefined : owner;
   }
 
-  onEvict(listener: (id: string, reason: EvictReason) => void): () => void {
+  onEvict(listener: EvictListener): () => void {
     this.#evictListeners.add(listener);
     return () => this.#evictListeners.delete(listener);
   }
@@ -129,7 +129,7 @@ export class RedisRegistry implements Registry {
     const previous = this.#owned.get(server.id);
     if (this.#link.available) {
       try {
-        return await this.#putShared(server, previous);
+        return await this.#putShared(server);
       } catch (error) {
         this.#warn('listing in Redis failed; listed on this instance only', error);
       }
@@ -137,6 +137,10 @@ export class RedisRegistry implements Registry {
     if (previous === undefined && this.#max > 0 && this.#servers.size >= this.#max)
       return { ok: false, reason: 'full' };
     this.#keep(server);
+    // Without Redis no evict comes back on the changes channel: supersede a connection of this instance here.
+    if (previous !== undefined && previous.holder !== server.holder) {
+      for (const listener of this.#evictListeners) listener(server.id, 'superseded', previous.holder);
+    }
     return { ok: true };
   }
 
@@ -145,25 +149,21 @@ export class RedisRegistry implements Registry {
     if (server === undefined || !this.#link.available) return;
     const { keys } = this.#link;
     try {
-      const alive = await this.#redis.msRefresh(
-        keys.servers,
-        keys.server(id),
-        keys.address(server.ip, server.port),
-        id,
-        this.#ttl,
-      );
+      const alive = await this.#redis.msRefresh(keys.servers, keys.server(id), id, this.#ttl);
       // Redis lost the listing (a restart without persistence): put it back.
-      if (alive === 0 && this.#owned.get(id) === server) await this.#putShared(server, server);
+      if (alive === 0 && this.#owned.get(id) === server) await this.#putShared(server);
     } catch (error) {
       this.#warn('refreshing a listing in Redis failed', error);
     }
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(listing: ListedServer): Promise<void> {
+    const { id, holder } = listing;
     const server = this.#owned.get(id);
+    // Superseded meanwhile (by a connection here or on another instance): the listing is someone else's.
+    if (server?.holder !== holder) return;
     this.#owned.delete(id);
     this.#remove(id);
-    if (server === undefined) return;
     if (!this.#link.available) {
       this.#pendingDeletes.set(id, server);
       return;
@@ -224,20 +224,17 @@ export class RedisRegistry implements Registry {
     }
   }
 
-  async #putShared(server: ListedServer, previous: ListedServer | undefined): Promise<PutResult> {
+  async #putShared(server: ListedServer): Promise<PutResult> {
     const { keys } = this.#link;
-    const moved = previous !== undefined && (previous.ip !== server.ip || previous.port !== server.port);
     const result = await this.#redis.msPut(
       keys.servers,
       keys.server(server.id),
-      keys.address(server.ip, server.port),
       server.id,
       toStored(server, this.#link.id),
       this.#ttl,
       this.#max,
       keys.changes,
-      keys.prefix,
-      moved ? keys.address(previous.ip, previous.port) : '',
+      server.holder,
     );
     if (result === 'full') return { ok: false, reason: 'full' };
     this.#keep(server);
@@ -246,13 +243,7 @@ export class RedisRegistry implements Registry {
 
   async #deleteShared(server: ListedServer): Promise<void> {
     const { keys } = this.#link;
-    await this.#redis.msDelete(
-      keys.servers,
-      keys.server(server.id),
-      keys.address(server.ip, server.port),
-      server.id,
-      keys.changes,
-    );
+    await this.#redis.msDelete(keys.servers, keys.server(server.id), server.id, keys.changes, server.holder);
   }
 
   /**
@@ -270,7 +261,7 @@ export class RedisRegistry implements Registry {
       }
     }
     for (const server of [...this.#owned.values()]) {
-      const result = await this.#putShared(server, server);
+      const result = await this.#putShared(server);
       if (!result.ok)
         this.#logger.warn({ serverId: server.id }, 'the shared list is full: listed on this instance only');
     }
@@ -308,11 +299,13 @@ export class RedisRegistry implements Registry {
       case 'del':
         if (!this.#owned.has(change.id)) this.#remove(change.id);
         return;
-      case 'evict':
-        this.#owned.delete(change.id);
-        this.#remove(change.id);
-        for (const listener of this.#evictListeners) listener(change.id, 'superseded');
+      case 'evict': {
+        const { id, holder } = change;
+        if (this.#owned.get(id)?.holder === holder) this.#owned.delete(id);
+        if (this.#servers.get(id)?.holder === holder) this.#remove(id);
+        for (const listener of this.#evictListeners) listener(id, 'superseded', holder);
         return;
+      }
     }
   }
 

@@ -121,6 +121,15 @@ export class RedisTokenStore implements TokenStore {
     return () => this.#changeListeners.delete(listener);
   }
 
+  async secret(name: string, create: () => Buffer): Promise<Buffer> {
+    const key = this.#keys.secret(name);
+    // SET NX: every instance (and every command run beside them) agrees on the first value written.
+    await this.#redis.set(key, create(), 'NX');
+    const value = await this.#redis.getBuffer(key);
+    if (value === null) throw new Error(`the secret ${name} vanished from Redis`);
+    return value;
+  }
+
   async close(): Promise<void> {
     this.#changeListeners.clear();
     if (this.#link === undefined) await this.#redis.quit();

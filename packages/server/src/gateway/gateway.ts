@@ -12,16 +12,30 @@ import { CloseCode } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
 import type { ApiErrorCode } from '../http/errors.js';
 import { refuseRaw, tooManyHeaders } from '../http/raw-refusal.js';
+import { JoinDesk } from '../joins/pending.js';
+import type { JoinTarget } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
+import { NO_PROBE, type Reachability } from '../probe/reachability.js';
 import type { Registry } from '../registry/registry.js';
+import { ServerIds } from '../registry/server-ids.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
-import { type ConnectionContext, GsConnection, type JoinOutcome, type JoinPlayer } from './gs-connection.js';
+import { type ConnectionContext, GsConnection } from './gs-connection.js';
 import { GsSocket } from './gs-socket.js';
 
 /** The path game servers connect to. */
 export const GS_PATH = '/v2/server/ws';
+
+/** What a {@link Gateway} works with. */
+export interface GatewayContext {
+  readonly options: ResolvedOptions;
+  readonly registry: Registry;
+  readonly tokens: RegistrationTokens;
+  readonly metrics: ServerMetrics;
+  /** This instance's id (the cluster's, or one of its own): connection keys start with it. */
+  readonly instanceId: string;
+}
 
 /** Holds every game-server connection of this instance. */
 export class Gateway implements ConnectionContext {
@@ -30,8 +44,16 @@ export class Gateway implements ConnectionContext {
   readonly tokens: RegistrationTokens;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
+  readonly joins: JoinDesk;
+  /** Derives server ids; the masterserver sets the one made from its store's secret before it accepts connections. */
+  serverIds: ServerIds = ServerIds.ephemeral();
+  /** The reachability probe; the masterserver sets it (unless probing is off) before it accepts connections. */
+  reachability: Reachability = NO_PROBE;
+  readonly #instanceId: string;
+  #serial = 0;
   readonly #wss: WebSocketServer;
-  readonly #connections = new Set<GsConnection>();
+  /** Every connection, by its key. */
+  readonly #connections = new Map<string, GsConnection>();
   readonly #byServerId = new Map<string, GsConnection>();
   readonly #perIp = new Map<string, number>();
   #sockets = 0;
@@ -39,12 +61,15 @@ export class Gateway implements ConnectionContext {
   readonly #allClosed: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void> = [];
 
-  constructor(options: ResolvedOptions, registry: Registry, tokens: RegistrationTokens, metrics: ServerMetrics) {
+  constructor(ctx: GatewayContext) {
+    const { options, registry, tokens } = ctx;
     this.options = options;
-    this.metrics = metrics;
+    this.metrics = ctx.metrics;
     this.registry = registry;
     this.tokens = tokens;
     this.logger = options.logger;
+    this.#instanceId = ctx.instanceId;
+    this.joins = new JoinDesk(options);
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -57,8 +82,8 @@ export class Gateway implements ConnectionContext {
       closeTimeout: options.closeTimeout,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
     this.#unsubscribe.push(
-      registry.onEvict((serverId, reason) => {
-        if (reason === 'superseded') this.#byServerId.get(serverId)?.close(CloseCode.SUPERSEDED, 'superseded');
+      registry.onEvict((_serverId, reason, holder) => {
+        if (reason === 'superseded') this.#connections.get(holder)?.close(CloseCode.SUPERSEDED, 'superseded');
       }),
       tokens.onRevoked((tokenIds) => {
         const revoked = new Set(tokenIds);
@@ -119,40 +144,35 @@ export class Gateway implements ConnectionContext {
       }
       const gs = ws as GsSocket;
       gs.maxBufferedAmount = this.options.maxSendBuffer;
-      const connection = new GsConnection(gs, socket, ip, this);
+      const connection = new GsConnection(gs, socket, ip, `${this.#instanceId}:${++this.#serial}`, this);
       gs.onOverflow = (buffered) =>
         this.logger.warn(
           { ip, serverId: connection.serverId, buffered },
           'game server does not read: connection ended',
         );
-      this.#connections.add(connection);
+      this.#connections.set(connection.key, connection);
       this.logger.info({ ip }, 'game server connected');
     });
   }
 
-  /** True when one of this instance's connections has the public id `serverId`. */
-  holds(serverId: string): boolean {
-    return this.#byServerId.has(serverId);
-  }
+  /** This instance's connection with the public id `serverId`, for a join; `undefined` if none. */
+  readonly local = (serverId: string): JoinTarget | undefined => this.#byServerId.get(serverId);
 
-  /** Routes a join to the server's connection. */
-  join(serverId: string, player: JoinPlayer): Promise<JoinOutcome> {
-    const connection = this.#byServerId.get(serverId);
-    if (connection === undefined) return Promise.resolve({ kind: 'not-found' });
-    return connection.join(player);
-  }
-
-  identified(connection: GsConnection): void {
+  identified(connection: GsConnection, previous: string | undefined): void {
+    if (previous !== undefined) this.#forget(previous, connection);
     if (connection.serverId !== undefined) this.#byServerId.set(connection.serverId, connection);
   }
 
   closing(connection: GsConnection): void {
-    const { serverId } = connection;
-    if (serverId !== undefined && this.#byServerId.get(serverId) === connection) this.#byServerId.delete(serverId);
+    if (connection.serverId !== undefined) this.#forget(connection.serverId, connection);
+  }
+
+  #forget(serverId: string, connection: GsConnection): void {
+    if (this.#byServerId.get(serverId) === connection) this.#byServerId.delete(serverId);
   }
 
   closed(connection: GsConnection, code: number, reason: string): void {
-    this.#connections.delete(connection);
+    this.#connections.delete(connection.key);
     this.metrics.closed(code);
     this.logger.info(
       { ip: connection.ip, serverId: connection.serverId, code, reason, ms: Date.now() - connection.openedAt },
@@ -168,7 +188,8 @@ export class Gateway implements ConnectionContext {
       if (this.#sockets === 0) resolve();
       else this.#allClosed.push(resolve);
     });
-    for (const connection of this.#connections) connection.close(CloseCode.GOING_AWAY, 'going away');
+    for (const connection of this.#connections.values()) connection.close(CloseCode.GOING_AWAY, 'going away');
     await allClosed;
+    this.joins.close();
   }
 }

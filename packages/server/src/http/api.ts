@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import { GS_PATH } from '../gateway/gateway.js';
-import type { JoinRouter } from '../joins.js';
+import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';

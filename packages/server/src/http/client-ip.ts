@@ -9,9 +9,20 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 
-/** Normalizes an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) to its IPv4 form. */
+/**
+ * An address in its canonical text form: an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) as plain IPv4,
+ * other IPv6 addresses compressed and in lower case (`2001:DB8:0::1` → `2001:db8::1`). Text that is not
+ * an address is returned as it is.
+ */
 export function normalizeIp(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  if (!address.includes(':') || isIP(address) !== 6 || address.includes('%')) return address;
+  const canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (mapped === null) return canonical;
+  const high = Number.parseInt(mapped[1] as string, 16);
+  const low = Number.parseInt(mapped[2] as string, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
 
 /** Parses `ADDRESS` or `ADDRESS/PREFIX`; throws a `RangeError` naming the problem. */

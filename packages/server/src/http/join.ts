@@ -9,8 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { codePointLength, InfoLimits } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
-import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
-import type { JoinRouter } from '../joins.js';
+import { type JoinOutcome, type JoinOutcomeKind, type JoinPlayer, NOT_SENT } from '../joins/outcome.js';
+import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { JoinMetricOutcome, ServerMetrics } from '../metrics.js';
 import { BodyTooLargeError, readBody } from './body.js';
@@ -51,7 +51,7 @@ export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | s
   return body;
 }
 
-const METRIC_OUTCOME: Record<JoinOutcome['kind'], JoinMetricOutcome> = {
+const METRIC_OUTCOME: Record<JoinOutcomeKind, JoinMetricOutcome> = {
   accepted: 'accepted',
   rejected: 'rejected',
   'not-found': 'not_found',
@@ -61,9 +61,6 @@ const METRIC_OUTCOME: Record<JoinOutcome['kind'], JoinMetricOutcome> = {
   gone: 'gone',
   unavailable: 'unavailable',
 };
-
-/** Outcomes of joins that never reached the game server: they have no duration. */
-const NOT_SENT: ReadonlySet<JoinOutcome['kind']> = new Set(['not-found', 'wrong-password', 'unavailable', 'busy']);
 
 /** Sends the response for a join's outcome. */
 export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void {

@@ -16,12 +16,20 @@ export interface ListedServer extends PublicServer {
   readonly port: number;
   /** Id of the registration token it registered with. */
   readonly tokenId: string;
+  /**
+   * The connection that lists it (unique in the cluster). A listing of the same id (the same address) by
+   * another connection supersedes it; a delete by a connection that no longer holds the id does nothing.
+   */
+  readonly holder: string;
   /** The public JSON object of this server, serialized once. */
   readonly json: string;
 }
 
 /** Why a registry removed a server on its own. */
 export type EvictReason = 'superseded';
+
+/** Called when a registry removed the listing of `holder` on its own. */
+export type EvictListener = (id: string, reason: EvictReason, holder: string) => void;
 
 /** Answer to {@link Registry.put}. */
 export type PutResult = { ok: true } | { ok: false; reason: 'full' };
@@ -32,16 +40,16 @@ export type PutResult = { ok: true } | { ok: false; reason: 'full' };
  */
 export interface Registry {
   /**
-   * Lists `server`, or replaces its listing. A listed server on another id at
-   * the same `ip:port` is removed and reported to {@link onEvict} listeners
-   * with `superseded`. Resolves `full` when the list holds its maximum and
-   * `server.id` is not on it.
+   * Lists `server`, or replaces its listing. A listing of the same id by
+   * another {@link ListedServer.holder} is replaced and reported to
+   * {@link onEvict} listeners with `superseded` and that holder. Resolves
+   * `full` when the list holds its maximum and `server.id` is not on it.
    */
   put(server: ListedServer): MaybePromise<PutResult>;
   /** Tells the registry a listing is still current (its registration was repeated unchanged). */
   refresh(id: string): MaybePromise<void>;
-  /** Delists a server; nothing happens if it is not listed. */
-  delete(id: string): MaybePromise<void>;
+  /** Delists `server`, if its holder still holds its id; nothing happens otherwise. */
+  delete(server: ListedServer): MaybePromise<void>;
   /** A listed server, or `undefined`. */
   get(id: string): ListedServer | undefined;
   /** Every listed server, in no particular order. */
@@ -54,11 +62,11 @@ export interface Registry {
    * The instance that holds a listed server's connection when that is another
    * instance (a shared registry); `undefined` for local or unknown servers.
    */
-  ownerOf?(id: string): string | undefined;
+  ownerOf(id: string): string | undefined;
   /** False while a shared store cannot be reached: the instance serves what it knows and reports itself degraded. */
-  readonly available?: boolean;
-  /** Calls `listener` for servers the registry removed on its own. Returns a function that removes it. */
-  onEvict(listener: (id: string, reason: EvictReason) => void): () => void;
+  readonly available: boolean;
+  /** Calls `listener` for listings the registry removed on its own. Returns a function that removes it. */
+  onEvict(listener: EvictListener): () => void;
   /** Releases the registry. */
   close(): Promise<void>;
 }
@@ -97,17 +105,23 @@ export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
     ip: f.ip,
     port: f.port,
     tokenId: f.tokenId,
+    holder: f.holder,
     json: publicServerJson(f),
   };
 }
 
-/** Builds the registry's record of a server from its registration. */
+/**
+ * Builds the registry's record of a server from its registration. `reachable`: the probe's verdict
+ * (default unknown); `holder`: the connection that lists it (default the id itself, for a listing made
+ * without a connection).
+ */
 export function toListedServer(
   id: string,
   info: ServerInfo,
   ip: string,
   tokenId: string,
   reachable: boolean | null = null,
+  holder: string = id,
 ): ListedServer {
   return withPublicJson({
     id,
@@ -123,5 +137,11 @@ export function toListedServer(
     ip,
     port: info.port,
     tokenId,
+    holder,
   });
+}
+
+/** The same listing with another reachability verdict. */
+export function withReachable(server: ListedServer, reachable: boolean | null): ListedServer {
+  return withPublicJson({ ...server, reachable });
 }

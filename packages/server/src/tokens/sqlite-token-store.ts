@@ -41,6 +41,7 @@ export class SqliteTokenStore implements TokenStore {
       last_used_at INTEGER,
       revoked_at INTEGER
     )`);
+    this.#db.exec('CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)');
   }
 
   async create(name: string): Promise<{ record: TokenRecord; token: string }> {
@@ -95,6 +96,12 @@ export class SqliteTokenStore implements TokenStore {
     this.#db.transaction(() => {
       for (const id of ids) update.run(at, id);
     })();
+  }
+
+  async secret(name: string, create: () => Buffer): Promise<Buffer> {
+    // INSERT OR IGNORE: a process that starts at the same time and wrote first wins, and both read its value.
+    this.#db.prepare('INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)').run(name, create());
+    return (this.#db.prepare('SELECT value FROM secrets WHERE name = ?').get(name) as { value: Buffer }).value;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Registration tokens at rest. A store keeps only a hash of each token; the
+ * Registration tokens at rest, and the masterserver's own secrets. A store keeps only a hash of each token; the
  * token itself is shown once, when it is created.
  *
  * @module
@@ -51,6 +51,11 @@ export interface TokenStore {
    * function that removes it.
    */
   onChange?(listener: () => void): () => void;
+  /**
+   * The masterserver's secret called `name` (e.g. the one stable server ids are derived with): made with
+   * `create` by the first caller, in whatever process, and the same for every caller after it.
+   */
+  secret(name: string, create: () => Buffer): Promise<Buffer>;
   /** Releases the store. */
   close(): Promise<void>;
 }

@@ -7,9 +7,9 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
+import type { ClusterLink } from '../cluster/cluster-link.js';
 import type { Logger } from '../logger.js';
-import type { ClusterLink } from './cluster-link.js';
+import type { JoinOutcome, JoinPlayer } from './outcome.js';
 
 /** How much longer than the join timeout the asking instance waits for the owner's answer, in ms. */
 export const REMOTE_JOIN_MARGIN = 1000;

@@ -1,0 +1,101 @@
+/**
+ * The checks a schema-valid registration passes before anything is listed,
+ * in the order of docs/protocol.md#registration: the rate limit (so that a
+ * flood costs nothing else), the token (so that an unauthenticated peer learns
+ * nothing about validation), then the info, cleaned, against the list's limits.
+ *
+ * @module
+ */
+
+import {
+  cleanServerInfo,
+  invalidInfoField,
+  RegistrationError,
+  type RegistrationRequest,
+  registrationErrorMessage,
+  type ServerInfo,
+} from '@masterserver/protocol';
+import type { RegistrationOutcome } from '../metrics.js';
+import type { ResolvedOptions } from '../options.js';
+import type { RegistrationTokens } from '../tokens/registration-tokens.js';
+import { SlidingWindow } from './sliding-window.js';
+
+/** A refused registration: its error type and what follows the message (`: DETAIL`). */
+export interface Refusal {
+  readonly refused: RegistrationError;
+  readonly detail?: string | undefined;
+}
+
+/** A registration that passed: its cleaned info and the id of its token. */
+export interface Admitted {
+  readonly info: ServerInfo;
+  readonly tokenId: string;
+}
+
+/** The metrics outcome of each refusal. */
+export const REFUSAL_OUTCOME: Readonly<Record<RegistrationError, RegistrationOutcome>> = {
+  [RegistrationError.INVALID_TOKEN]: 'invalid_token',
+  [RegistrationError.INVALID_INFO]: 'invalid_info',
+  [RegistrationError.TOO_MANY_REQUESTS]: 'rate_limited',
+  [RegistrationError.LIST_FULL]: 'list_full',
+  [RegistrationError.UNREACHABLE]: 'unreachable',
+  [RegistrationError.BANNED]: 'banned',
+};
+
+/** The `error.msg` of a refusal. */
+export function refusalMessage(refusal: Refusal): string {
+  const base = registrationErrorMessage[refusal.refused];
+  return refusal.detail === undefined ? base : `${base}: ${refusal.detail}`;
+}
+
+/** One connection's registration checks, with its rate and failure counts. */
+export class RegistrationPolicy {
+  readonly #tokens: RegistrationTokens;
+  readonly #rate: SlidingWindow | undefined;
+  readonly #failures: SlidingWindow;
+  /** The last token this connection registered with successfully, to skip re-hashing it while the tokens do not change. */
+  #verified: { token: string; id: string; generation: number } | undefined;
+
+  constructor(options: ResolvedOptions, tokens: RegistrationTokens) {
+    this.#tokens = tokens;
+    const { registrationRate, failedRegistrationLimit } = options;
+    this.#rate =
+      registrationRate === null ? undefined : new SlidingWindow(registrationRate.count, registrationRate.windowMs);
+    this.#failures = new SlidingWindow(failedRegistrationLimit.count, failedRegistrationLimit.windowMs);
+  }
+
+  /** Checks `request` at `now`: what to list, or why not. A refusal by the rate limit is not counted as a request. */
+  check(request: RegistrationRequest, now: number): Admitted | Refusal {
+    if (this.#rate !== undefined && !this.#rate.tryRecord(now)) return { refused: RegistrationError.TOO_MANY_REQUESTS };
+    const tokenId = this.#verifyToken(request.regToken);
+    if (tokenId === undefined) return { refused: RegistrationError.INVALID_TOKEN };
+    // The list shows cleaned texts, and the limits apply to them (a name of zero-width spaces is empty).
+    const info = cleanServerInfo(request.info);
+    const field = invalidInfoField(info);
+    if (field !== undefined) return { refused: RegistrationError.INVALID_INFO, detail: field };
+    return { info, tokenId };
+  }
+
+  /** Counts a refused registration at `now`; true when that makes too many (the connection is closed). */
+  failed(now: number): boolean {
+    return this.#failures.record(now);
+  }
+
+  /**
+   * The token's id, or `undefined`. A connection repeats its token every few
+   * seconds: the same text as its last verified one, while no token changed,
+   * is that token (the comparison is against the peer's own earlier message,
+   * so its timing tells the peer nothing it did not send).
+   */
+  #verifyToken(token: string): string | undefined {
+    const tokens = this.#tokens;
+    const verified = this.#verified;
+    if (verified !== undefined && verified.generation === tokens.generation && verified.token === token) {
+      tokens.markUsed(verified.id);
+      return verified.id;
+    }
+    const id = tokens.verify(token);
+    this.#verified = id === undefined ? undefined : { token, id, generation: tokens.generation };
+    return id;
+  }
+}
