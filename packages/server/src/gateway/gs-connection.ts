@@ -1,14 +1,14 @@
 /**
  * One game server's connection: the MS side of the protocol as a state
  * machine (`open` → `closing` → `closed`) with the listing as a second,
- * orthogonal state (listed or not). The checks of a registration, the clocks,
- * the task queue and the joins waiting on the game server live in modules of
- * their own; this class decides what happens when.
+ * orthogonal state (listed or not, in `listing.ts`). The checks of a
+ * registration, the heartbeat, the task queue and the joins waiting on the
+ * game server live in modules of their own; this class decides what happens
+ * when.
  *
  * @module
  */
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import {
   CloseCode,
@@ -18,37 +18,28 @@ import {
   type JoinResponse,
   MessageType,
   ProtocolError,
-  RegistrationError,
   type RegistrationRequest,
-  type ServerInfo,
 } from '@masterserver/protocol';
 import type { JoinOutcome, JoinPlayer } from '../joins/outcome.js';
 import { type JoinDesk, PendingJoins } from '../joins/pending.js';
-import type { Logger } from '../logger.js';
-import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
+import { andThen, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
-import type { AddressWatch, Reachability } from '../probe/reachability.js';
-import { type ListedServer, type Registry, toListedServer, withReachable } from '../registry/registry.js';
-import type { ServerIds } from '../registry/server-ids.js';
+import type { ListedServer } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import type { GsSocket } from './gs-socket.js';
-import { Heartbeat, RegistrationTtl } from './liveness.js';
+import { Listing, type ListingContext, type ListOutcome } from './listing.js';
+import { Heartbeat } from './liveness.js';
 import { REFUSAL_OUTCOME, type Refusal, RegistrationPolicy, refusalMessage } from './registration-policy.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** What a connection needs from the gateway that holds it. */
-export interface ConnectionContext {
+export interface ConnectionContext extends ListingContext {
   readonly options: ResolvedOptions;
-  readonly registry: Registry;
   readonly tokens: RegistrationTokens;
-  readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly joins: JoinDesk;
-  readonly reachability: Reachability;
-  /** Derives public server ids from addresses. */
-  readonly serverIds: ServerIds;
-  /** The connection got a public server id, or another one (`previous`) after it moved to another port. */
+  /** The connection's listing got a public server id, or another one (`previous`) after it moved to another port. */
   identified(connection: GsConnection, previous: string | undefined): void;
   /** The connection started to close. */
   closing(connection: GsConnection): void;
@@ -62,26 +53,6 @@ export type ConnectionState = 'open' | 'closing' | 'closed';
 /** Registrations waiting their turn on one connection before the socket stops being read. */
 const MAX_QUEUED = 8;
 
-const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
-
-/** The address as a refusal names it: `IP:PORT`, an IPv6 address in brackets. */
-export const formatAddress = (ip: string, port: number): string =>
-  ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-
-function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
-  return (
-    server.port === info.port &&
-    server.curPlayers === info.curPlayers &&
-    server.maxPlayers === info.maxPlayers &&
-    server.gameState === info.gameState &&
-    server.name === info.name &&
-    server.map === info.map &&
-    server.playlist === info.playlist &&
-    server.desc === info.desc &&
-    server.tokenId === tokenId
-  );
-}
-
 /** The MS side of one game server's WebSocket. */
 export class GsConnection {
   /** The client IP the listing's address uses. */
@@ -93,17 +64,11 @@ export class GsConnection {
   readonly #socket: GsSocket;
   readonly #ctx: ConnectionContext;
   #state: ConnectionState = 'open';
-  #serverId: string | undefined;
-  #listed: ListedServer | undefined;
-  #passwordHash: Buffer | undefined;
-  #password = '';
-  /** The probe's watch on the address this connection lists (or is being checked for, in `require` mode). */
-  #watch: AddressWatch | undefined;
   #violated = false;
+  readonly #listing: Listing;
   readonly #policy: RegistrationPolicy;
   readonly #queue: SerialQueue;
   readonly #heartbeat: Heartbeat;
-  readonly #ttl: RegistrationTtl;
   /** Joins waiting on the game server; created with the first join. */
   #joins: PendingJoins | undefined;
   /** The close this side started, if it did. */
@@ -115,6 +80,7 @@ export class GsConnection {
     this.ip = ip;
     this.key = key;
     const { options } = ctx;
+    this.#listing = new Listing(ctx, this);
     this.#policy = new RegistrationPolicy(options, ctx.tokens);
     this.#queue = new SerialQueue(MAX_QUEUED, {
       error: (error) => this.#internalError(error),
@@ -129,7 +95,6 @@ export class GsConnection {
       },
       () => this.close(CloseCode.PONG_TIMEOUT, 'pong timeout'),
     );
-    this.#ttl = new RegistrationTtl(options.registrationTtl, (generation) => this.#ttlExpired(generation));
 
     // One handler for every way a close starts (#closing runs once); `on`, not `once`: a socket closes once, and
     // `once` wraps each listener in two more objects that every idle connection would keep.
@@ -151,12 +116,12 @@ export class GsConnection {
 
   /** The server's public id, once it registered successfully. */
   get serverId(): string | undefined {
-    return this.#serverId;
+    return this.#listing.id;
   }
 
   /** The current listing, or `undefined` while not listed. */
   get listing(): ListedServer | undefined {
-    return this.#listed;
+    return this.#listing.server;
   }
 
   /** Starts the closing handshake with `code`; the server is delisted at once. */
@@ -168,16 +133,19 @@ export class GsConnection {
 
   /** Delists the server (e.g. its token was revoked); the connection stays open. */
   delist(): void {
-    this.#queue.run(() => this.#delist());
+    this.#queue.run(() => this.#listing.delist());
+  }
+
+  /** Runs `task` once the registrations that arrived before it are done (what changes the listing runs in order). */
+  enqueue(task: () => MaybePromise<void>): void {
+    this.#queue.run(task);
   }
 
   /** Asks the game server to let a player join, after checking the password. */
   join(player: JoinPlayer): Promise<JoinOutcome> {
-    const listed = this.#listed;
+    const listed = this.#listing.server;
     if (this.#state !== 'open' || listed === undefined) return Promise.resolve({ kind: 'not-found' });
-    if (this.#passwordHash !== undefined && !timingSafeEqual(sha256(player.password ?? ''), this.#passwordHash)) {
-      return Promise.resolve({ kind: 'wrong-password' });
-    }
+    if (!this.#listing.admits(player.password)) return Promise.resolve({ kind: 'wrong-password' });
     this.#joins ??= new PendingJoins(this.#ctx.joins);
     return this.#joins.request({ serverId: listed.id, ip: listed.ip, port: listed.port }, player, this.#send);
   }
@@ -213,12 +181,12 @@ export class GsConnection {
   /** Closes for a broken rule once the registrations that arrived before it are answered. */
   #violation(code: number, reason: string): void {
     this.#violated = true;
-    this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, code }, `closing: ${reason}`);
+    this.#ctx.logger.info({ ip: this.ip, serverId: this.serverId, code }, `closing: ${reason}`);
     this.#queue.run(() => this.close(code, reason));
   }
 
   #internalError(error: unknown): void {
-    this.#ctx.logger.error({ ip: this.ip, serverId: this.#serverId, err: error }, 'internal error on a connection');
+    this.#ctx.logger.error({ ip: this.ip, serverId: this.serverId, err: error }, 'internal error on a connection');
     this.close(CloseCode.INTERNAL_ERROR, 'internal error');
   }
 
@@ -228,64 +196,15 @@ export class GsConnection {
     const now = Date.now();
     const admitted = this.#policy.check(request, now);
     if ('refused' in admitted) return this.#refuse(id, admitted, now);
-    const { info, tokenId } = admitted;
-    const password = info.password ?? '';
-    const listed = this.#listed;
-    if (listed !== undefined && listed.port === info.port) {
-      if (password === this.#password && sameListing(listed, info, tokenId)) {
-        return andThen(this.#ctx.registry.refresh(listed.id), () => this.#registered(id));
-      }
-      // The same address: the same id, and the probe's verdict stands.
-      const server = toListedServer(listed.id, info, this.ip, tokenId, listed.reachable, this.key);
-      return this.#put(server, id, password, now);
-    }
-    // A new address (the first listing, or another port): the old one is delisted, the new one probed.
-    return andThen(this.#delist(), () => this.#listAt(info, tokenId, password, id, now));
-  }
-
-  #listAt(info: ServerInfo, tokenId: string, password: string, id: Int64, now: number): MaybePromise<void> {
-    if (this.#state !== 'open') return;
-    const { reachability, serverIds } = this.#ctx;
-    const { port } = info;
-    const watch = this.#watchAddress(port);
-    const server = (reachable: boolean | null): ListedServer =>
-      toListedServer(serverIds.of(this.ip, port), info, this.ip, tokenId, reachable, this.key);
-    if (reachability.mode !== 'require') return this.#put(server(watch.verdict), id, password, now);
-    return watch.settled().then((reachable) => {
-      if (this.#state !== 'open' || this.#watch !== watch) return;
-      if (!reachable) {
-        const detail = `udp ${formatAddress(this.ip, port)}`;
-        return this.#refuse(id, { refused: RegistrationError.UNREACHABLE, detail }, now);
-      }
-      return this.#put(server(true), id, password, now);
-    });
-  }
-
-  /** Lists `server` (or relists it, `answer` undefined: its reachability changed). */
-  #put(server: ListedServer, answer: Int64 | undefined, password: string, now: number): MaybePromise<void> {
-    const { registry } = this.#ctx;
-    return andThen(registry.put(server), (result) => {
-      if (this.#state !== 'open') return result.ok ? registry.delete(server) : undefined;
-      if (!result.ok)
-        return answer === undefined ? undefined : this.#refuse(answer, { refused: RegistrationError.LIST_FULL }, now);
-      this.#listed = server;
-      if (password !== this.#password) {
-        this.#password = password;
-        this.#passwordHash = password === '' ? undefined : sha256(password);
-      }
-      if (this.#serverId !== server.id) {
-        const previous = this.#serverId;
-        this.#serverId = server.id;
-        this.#ctx.identified(this, previous);
-      }
-      if (answer !== undefined) this.#registered(answer);
+    return andThen(this.#listing.list(admitted.info, admitted.tokenId), (outcome: ListOutcome) => {
+      if (outcome === 'listed') this.#registered(id);
+      else if (outcome !== 'closed') return this.#refuse(id, outcome, now);
     });
   }
 
   #registered(id: Int64): void {
     if (this.#state !== 'open') return;
     this.#ctx.metrics.registration('success');
-    this.#ttl.restart();
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id));
   }
 
@@ -294,52 +213,12 @@ export class GsConnection {
     const type = refusal.refused;
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id, { type, msg }));
     this.#ctx.metrics.registration(REFUSAL_OUTCOME[type]);
-    this.#ctx.logger.info({ ip: this.ip, serverId: this.#serverId, errorType: type }, `registration refused: ${msg}`);
+    this.#ctx.logger.info({ ip: this.ip, serverId: this.serverId, errorType: type }, `registration refused: ${msg}`);
     if (this.#policy.failed(now)) {
       this.close(CloseCode.POLICY_VIOLATION, 'too many failed registrations');
       return;
     }
-    return this.#delist();
-  }
-
-  /** Watches the address at `port` for this connection's listing (the same watch while the port stays). */
-  #watchAddress(port: number): AddressWatch {
-    this.#watch?.release();
-    const watch = this.#ctx.reachability.watch(this.ip, port, (reachable) =>
-      this.#queue.run(() => this.#reachabilityChanged(watch, reachable)),
-    );
-    this.#watch = watch;
-    return watch;
-  }
-
-  #reachabilityChanged(watch: AddressWatch, reachable: boolean): MaybePromise<void> {
-    const listed = this.#listed;
-    if (this.#watch !== watch || listed === undefined || this.#state !== 'open') return;
-    if (!reachable && this.#ctx.reachability.mode === 'require') {
-      this.#ctx.logger.info({ ip: this.ip, serverId: listed.id }, 'delisted: the game port stopped answering probes');
-      return this.#delist();
-    }
-    if (listed.reachable === reachable) return;
-    return this.#put(withReachable(listed, reachable), undefined, this.#password, Date.now());
-  }
-
-  #delist(): MaybePromise<void> {
-    this.#watch?.release();
-    this.#watch = undefined;
-    const listed = this.#listed;
-    if (listed === undefined || this.#state !== 'open') return;
-    this.#listed = undefined;
-    this.#ttl.restart();
-    return this.#ctx.registry.delete(listed);
-  }
-
-  #ttlExpired(generation: number): void {
-    this.#queue.run(() => {
-      // A registration queued before this expiry may have restarted the TTL meanwhile.
-      if (generation !== this.#ttl.generation || this.#state !== 'open') return;
-      if (this.#listed !== undefined) return this.#delist();
-      this.close(CloseCode.POLICY_VIOLATION, 'registration required');
-    });
+    return this.#listing.delist();
   }
 
   /** The closing handshake started (either side) or TCP ended: delist now, fail waiting joins. */
@@ -348,20 +227,8 @@ export class GsConnection {
     this.#state = 'closing';
     this.#socket.onClosing = undefined;
     this.#heartbeat.stop();
-    this.#ttl.stop();
     this.#joins?.failAll({ kind: 'gone' });
-    this.#watch?.release();
-    this.#watch = undefined;
-    const listed = this.#listed;
-    this.#listed = undefined;
-    if (listed !== undefined) {
-      const deleted = this.#ctx.registry.delete(listed);
-      if (isPromise(deleted)) {
-        deleted.catch((error: unknown) =>
-          this.#ctx.logger.error({ serverId: listed.id, err: error }, 'delisting failed'),
-        );
-      }
-    }
+    this.#listing.drop();
     this.#ctx.closing(this);
   }
 

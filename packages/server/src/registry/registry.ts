@@ -145,3 +145,23 @@ export function toListedServer(
 export function withReachable(server: ListedServer, reachable: boolean | null): ListedServer {
   return withPublicJson({ ...server, reachable });
 }
+
+/** True when a registration of `info` with `tokenId` would list `server` exactly as it is (a refresh). */
+export function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
+  return (
+    server.port === info.port &&
+    server.curPlayers === info.curPlayers &&
+    server.maxPlayers === info.maxPlayers &&
+    server.gameState === info.gameState &&
+    server.name === info.name &&
+    server.map === info.map &&
+    server.playlist === info.playlist &&
+    server.desc === info.desc &&
+    server.tokenId === tokenId
+  );
+}
+
+/** An address as people read it: `IP:PORT`, an IPv6 address in brackets. */
+export function formatAddress(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The listing of one connection, the second state of a game server's
+ * connection (listed or not): which server it lists under which id, its
+ * password, and the reachability probe's watch on its address. A
+ * registration on the same address refreshes or replaces the listing under
+ * the same id; one on another port delists the old address and lists the new
+ * one under its own id (docs/protocol.md#registration).
+ *
+ * @module
+ */
+
+import { CloseCode, RegistrationError, type ServerInfo } from '@masterserver/protocol';
+import type { Logger } from '../logger.js';
+import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
+import type { AddressWatch, Reachability } from '../probe/reachability.js';
+import {
+  formatAddress,
+  type ListedServer,
+  type Registry,
+  sameListing,
+  toListedServer,
+  withReachable,
+} from '../registry/registry.js';
+import type { ServerIds } from '../registry/server-ids.js';
+import { RegistrationTtl } from './liveness.js';
+import { ServerPassword } from './password.js';
+import type { Refusal } from './registration-policy.js';
+
+/** What a listing works with. */
+export interface ListingContext {
+  readonly options: { readonly registrationTtl: number };
+  readonly registry: Registry;
+  readonly reachability: Reachability;
+  readonly serverIds: ServerIds;
+  readonly logger: Logger;
+  /** The listing of `owner` got its first id, or another one (`previous`) after a move. */
+  identified(owner: ListingOwner, previous: string | undefined): void;
+}
+
+/** The connection a listing belongs to. */
+export interface ListingOwner {
+  readonly ip: string;
+  /** Unique in the cluster: the listing's holder. */
+  readonly key: string;
+  readonly state: 'open' | 'closing' | 'closed';
+  /** Runs `task` in the connection's order (after the registrations before it). */
+  enqueue(task: () => MaybePromise<void>): void;
+  close(code: number, reason: string): void;
+}
+
+/** How a registration's listing ended: listed, refused, or moot (the connection closed meanwhile). */
+export type ListOutcome = 'listed' | 'closed' | Refusal;
+
+/** One connection's listing. */
+export class Listing {
+  readonly #ctx: ListingContext;
+  readonly #owner: ListingOwner;
+  #server: ListedServer | undefined;
+  /** The id of the last listing: kept through a delisting (the connection is still this server). */
+  #id: string | undefined;
+  readonly #password = new ServerPassword();
+  /** The probe's watch on the address listed (or being checked, in `require` mode). */
+  #watch: AddressWatch | undefined;
+  /**
+   * The registration TTL: restarted by every listing and delisting. When it runs out, a listed server is
+   * delisted and an unlisted connection is closed (docs/protocol.md#registration).
+   */
+  readonly #ttl: RegistrationTtl;
+
+  constructor(ctx: ListingContext, owner: ListingOwner) {
+    this.#ctx = ctx;
+    this.#owner = owner;
+    this.#ttl = new RegistrationTtl(ctx.options.registrationTtl, (generation) =>
+      owner.enqueue(() => this.#expired(generation)),
+    );
+  }
+
+  /** The listed server, or `undefined` while not listed. */
+  get server(): ListedServer | undefined {
+    return this.#server;
+  }
+
+  /** The public id, once listed (kept while delisted). */
+  get id(): string | undefined {
+    return this.#id;
+  }
+
+  /** True when a player's password lets them in. */
+  admits(password: string | undefined): boolean {
+    return this.#password.admits(password);
+  }
+
+  /** Lists (or refreshes) the server a registration describes, with the token it was made with. */
+  list(info: ServerInfo, tokenId: string): MaybePromise<ListOutcome> {
+    const { ip, key } = this.#owner;
+    const password = info.password ?? '';
+    const listed = this.#server;
+    if (listed !== undefined && listed.port === info.port) {
+      if (this.#password.equals(password) && sameListing(listed, info, tokenId)) {
+        return andThen(this.#ctx.registry.refresh(listed.id), () => this.#listed());
+      }
+      // The same address: the same id, and the probe's verdict stands.
+      return this.#put(toListedServer(listed.id, info, ip, tokenId, listed.reachable, key), password);
+    }
+    // A new address (the first listing, or another port): the old one is delisted, the new one probed.
+    return andThen(this.delist(), () => this.#listAt(info, tokenId, password));
+  }
+
+  /** Delists the server (the connection stays); stops watching its address. */
+  delist(): MaybePromise<void> {
+    this.#watch?.release();
+    this.#watch = undefined;
+    const listed = this.#server;
+    if (listed === undefined || this.#owner.state !== 'open') return;
+    this.#server = undefined;
+    this.#ttl.restart();
+    return this.#ctx.registry.delete(listed);
+  }
+
+  /** The connection is closing: delist now (a failure is logged), stop watching and the clock. */
+  drop(): void {
+    this.#ttl.stop();
+    this.#watch?.release();
+    this.#watch = undefined;
+    const listed = this.#server;
+    this.#server = undefined;
+    if (listed === undefined) return;
+    const deleted = this.#ctx.registry.delete(listed);
+    if (isPromise(deleted)) {
+      deleted.catch((error: unknown) =>
+        this.#ctx.logger.error({ serverId: listed.id, err: error }, 'delisting failed'),
+      );
+    }
+  }
+
+  #listAt(info: ServerInfo, tokenId: string, password: string): MaybePromise<ListOutcome> {
+    if (this.#owner.state !== 'open') return 'closed';
+    const { ip, key } = this.#owner;
+    const { port } = info;
+    const watch = this.#watchAddress(port);
+    const id = this.#ctx.serverIds.of(ip, port);
+    const server = (reachable: boolean | null) => toListedServer(id, info, ip, tokenId, reachable, key);
+    if (this.#ctx.reachability.mode !== 'require') return this.#put(server(watch.verdict), password);
+    return watch.settled().then((reachable) => {
+      if (this.#owner.state !== 'open' || this.#watch !== watch) return 'closed';
+      if (reachable) return this.#put(server(true), password);
+      return { refused: RegistrationError.UNREACHABLE, detail: `udp ${formatAddress(ip, port)}` };
+    });
+  }
+
+  /** Lists `server`; `password` undefined keeps the password (a relisting with a new probe verdict). */
+  #put(server: ListedServer, password: string | undefined): MaybePromise<ListOutcome> {
+    const { registry } = this.#ctx;
+    return andThen(registry.put(server), (result): MaybePromise<ListOutcome> => {
+      if (this.#owner.state !== 'open') return andThen(result.ok ? registry.delete(server) : undefined, () => 'closed');
+      if (!result.ok) return { refused: RegistrationError.LIST_FULL };
+      this.#server = server;
+      if (password !== undefined) this.#password.set(password);
+      if (this.#id !== server.id) {
+        const previous = this.#id;
+        this.#id = server.id;
+        this.#ctx.identified(this.#owner, previous);
+      }
+      return this.#listed();
+    });
+  }
+
+  #listed(): 'listed' | 'closed' {
+    if (this.#owner.state !== 'open') return 'closed';
+    this.#ttl.restart();
+    return 'listed';
+  }
+
+  #expired(generation: number): MaybePromise<void> {
+    // A registration queued before this expiry may have restarted the TTL meanwhile.
+    if (generation !== this.#ttl.generation || this.#owner.state !== 'open') return;
+    if (this.#server !== undefined) return this.delist();
+    this.#owner.close(CloseCode.POLICY_VIOLATION, 'registration required');
+  }
+
+  /** Watches the address at `port` (a new watch: the old address, if any, was released). */
+  #watchAddress(port: number): AddressWatch {
+    this.#watch?.release();
+    const watch = this.#ctx.reachability.watch(this.#owner.ip, port, (reachable) =>
+      this.#owner.enqueue(() => this.#reachabilityChanged(watch, reachable)),
+    );
+    this.#watch = watch;
+    return watch;
+  }
+
+  #reachabilityChanged(watch: AddressWatch, reachable: boolean): MaybePromise<void> {
+    const listed = this.#server;
+    if (this.#watch !== watch || listed === undefined || this.#owner.state !== 'open') return;
+    if (!reachable && this.#ctx.reachability.mode === 'require') {
+      this.#ctx.logger.info({ ip: listed.ip, serverId: listed.id }, 'delisted: the game port stopped answering probes');
+      return this.delist();
+    }
+    if (listed.reachable === reachable) return;
+    return andThen(this.#put(withReachable(listed, reachable), undefined), () => undefined);
+  }
+}
