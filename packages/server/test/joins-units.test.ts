@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encodeJoinRequest } from '@masterserver/protocol';
+import { waitFor } from '@masterserver/testing';
+import { ConvReservations } from '../src/joins/convs.js';
+import { DeadlineQueue } from '../src/joins/deadlines.js';
+import type { JoinOutcome } from '../src/joins/outcome.js';
+import { JoinDesk, PendingJoins } from '../src/joins/pending.js';
+import { RandomPool } from '../src/joins/random-pool.js';
+
+/** A pool whose `uint32()` answers the given values first, then random ones. */
+class ScriptedPool extends RandomPool {
+  readonly #values: number[];
+  constructor(values: number[]) {
+    super();
+    this.#values = [...values];
+  }
+  override uint32(): number {
+    return this.#values.shift() ?? super.uint32();
+  }
+}
+
+const response = (id: number, success: boolean) =>
+  ({
+    metadata: { type: -2, id: BigInt(id) },
+    success,
+    ...(success ? {} : { error: { type: 3, msg: 'full' } }),
+  }) as unknown as Parameters<PendingJoins['answered']>[0];
+
+describe('DeadlineQueue: join timeouts on one timer', () => {
+  it('expires deadlines in order after the duration, and never a cancelled one', async () => {
+    const queue = new DeadlineQueue(60);
+    const fired: string[] = [];
+    const started = performance.now();
+    queue.add(() => fired.push('a'));
+    const b = queue.add(() => fired.push('b'));
+    queue.add(() => fired.push('c'));
+    b.cancel();
+    assert.equal(queue.size, 2);
+    await waitFor('a and c expired', () => fired.length === 2, 2000, 5);
+    assert.ok(performance.now() - started >= 59, 'not before the duration');
+    assert.deepEqual(fired, ['a', 'c']);
+    assert.equal(queue.size, 0);
+  });
+
+  it('a queue of cancelled deadlines in front of a live one lets the live one expire on time', async () => {
+    const queue = new DeadlineQueue(40);
+    for (let i = 0; i < 5000; i++) queue.add(() => assert.fail('cancelled')).cancel();
+    let fired = false;
+    queue.add(() => {
+      fired = true;
+    });
+    await waitFor('the live deadline', () => fired, 2000, 5);
+    assert.equal(queue.size, 0);
+  });
+
+  it('clear() drops every deadline without calling it', async () => {
+    const queue = new DeadlineQueue(20);
+    queue.add(() => assert.fail('cleared'));
+    queue.clear();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(queue.size, 0);
+  });
+});
+
+describe('ConvReservations: conv values for joins', () => {
+  it('never hands out 0 or 0xFFFFFFFF, and never a conv reserved for the same server', () => {
+    const convs = new ConvReservations(60_000, new ScriptedPool([0, 0xffff_ffff, 7, 7, 0xffff_fffe, 1]));
+    assert.equal(convs.reserve('s', 0), 7);
+    assert.equal(convs.reserve('s', 1), 0xffff_fffe, '7 is taken for s: drawn again');
+    assert.equal(convs.reserve('t', 2), 1, 'another server may get any free value');
+    convs.stop();
+  });
+
+  it('a conv is free again for its server once its reservation expired', () => {
+    const convs = new ConvReservations(1000, new ScriptedPool([...Array(64).keys()].map((i) => i + 1).concat([5])));
+    for (let i = 0; i < 64; i++) convs.reserve('s', 0);
+    assert.equal(convs.reserve('s', 1000), 5, 'pruned at 64 reservations: 5 expired at 1000 ms');
+    convs.sweep(5000);
+    assert.equal(convs.servers, 0, 'a server left with no reservation is forgotten');
+  });
+
+  it('draws convs spread over the whole range', () => {
+    const convs = new ConvReservations(60_000, new RandomPool());
+    let high = 0;
+    for (let i = 0; i < 1000; i++) if (convs.reserve('s', 0) > 0x8000_0000) high++;
+    assert.ok(high > 400 && high < 600, `${high} of 1000 in the upper half`);
+    convs.stop();
+  });
+});
+
+describe('RandomPool', () => {
+  it('session tokens are 32 base64url characters, all different, across refills', () => {
+    const pool = new RandomPool(64);
+    const tokens = new Set<string>();
+    for (let i = 0; i < 500; i++) {
+      const token = pool.sessionToken();
+      assert.match(token, /^[A-Za-z0-9_-]{32}$/);
+      tokens.add(token);
+    }
+    assert.equal(tokens.size, 500);
+  });
+});
+
+describe('PendingJoins: the joins waiting on one game server', () => {
+  const address = { serverId: 'srv', ip: '10.0.0.1', port: 37015 };
+  const player = { username: 'Viper', clantag: 'NS' };
+
+  it('sends a join request and resolves the game server’s answer with the address, token and conv it sent', async () => {
+    const desk = new JoinDesk({ joinTimeout: 1000, convReservation: 60_000, maxPendingJoins: 4 });
+    const joins = new PendingJoins(desk);
+    const sent: string[] = [];
+    const accepted = joins.request(address, player, (text) => sent.push(text));
+    const rejected = joins.request(address, player, (text) => sent.push(text));
+    assert.equal(joins.size, 2);
+    assert.ok(joins.isAwaiting('1') && joins.isAwaiting('2') && !joins.isAwaiting('3'));
+    const first = JSON.parse(sent[0] as string) as { sessionToken: string; conv: number };
+    assert.equal(
+      sent[0],
+      encodeJoinRequest({
+        id: 1,
+        sessionToken: first.sessionToken,
+        username: 'Viper',
+        clantag: 'NS',
+        conv: first.conv,
+      }),
+    );
+    joins.answered(response(1, true));
+    joins.answered(response(2, false));
+    joins.answered(response(9, true));
+    assert.deepEqual(await accepted, {
+      kind: 'accepted',
+      ip: '10.0.0.1',
+      port: 37015,
+      sessionToken: first.sessionToken,
+      conv: first.conv,
+    });
+    assert.deepEqual(await rejected, { kind: 'rejected', error: { type: 3, msg: 'full' } });
+    assert.equal(joins.size, 0);
+    desk.close();
+  });
+
+  it('answers busy beyond maxPendingJoins without sending, times out, and fails the rest as gone', async () => {
+    // The deadline timer does not hold the process open (a server's sockets do): this test must.
+    const alive = setInterval(() => {}, 1000);
+    const desk = new JoinDesk({ joinTimeout: 50, convReservation: 60_000, maxPendingJoins: 2 });
+    const joins = new PendingJoins(desk);
+    let sent = 0;
+    const send = () => sent++;
+    const slow = joins.request(address, player, send);
+    const other = joins.request(address, player, send);
+    assert.deepEqual(await joins.request(address, player, send), { kind: 'busy' });
+    assert.equal(sent, 2);
+    assert.deepEqual(await slow, { kind: 'timeout' });
+    assert.deepEqual(await other, { kind: 'timeout' });
+    assert.equal(joins.isAwaiting('1'), false, 'a late answer is not awaited');
+    const gone: Promise<JoinOutcome> = joins.request(address, player, send);
+    joins.failAll({ kind: 'gone' });
+    assert.deepEqual(await gone, { kind: 'gone' });
+    desk.close();
+    clearInterval(alive);
+  });
+});
