@@ -14,6 +14,7 @@ import {
 import { runCliAsync, type ServeProcess, startServe, tempDir } from './cli-helpers.js';
 import { TOKEN } from './helpers.js';
 import { TestRedis } from './redis-helpers.js';
+import { GamePort } from './udp-helpers.js';
 
 const TTL = 2000;
 const JOIN_TIMEOUT = 1000;
@@ -256,6 +257,42 @@ describe('cluster: three instances on one Redis', () => {
     assert.equal(((await onB.register({ name: 'tok-b', port: 41003 })).value.error as { type: number }).type, 1);
     onB.socket.destroy();
     onC.socket.destroy();
+  });
+});
+
+describe('cluster: reachability', () => {
+  it('each instance probes its own game servers, and the verdict reaches every instance’s list', async () => {
+    const cluster = await TestCluster.start();
+    const port = await GamePort.bind('yes');
+    const silent = await GamePort.bind('no');
+    try {
+      const [a, b] = await Promise.all([cluster.instance(), cluster.instance()]);
+      const onA = await TestGameServer.connect(a.wsUrl, TOKEN);
+      const onB = await TestGameServer.connect(b.wsUrl, TOKEN);
+      await onA.register({ name: 'probed-on-a', port: port.port });
+      await onB.register({ name: 'silent-on-b', port: silent.port });
+      const verdicts = async (ms: ServeProcess) => {
+        const res = await fetchRaw(`${ms.url}/v2/client/servers`);
+        return Object.fromEntries(
+          (res.json as Array<{ name: string; reachable: boolean | null }>).map((s) => [s.name, s.reachable]),
+        );
+      };
+      for (const ms of [a, b]) {
+        await waitFor(
+          `both verdicts on ${ms.url}`,
+          async () => JSON.stringify(await verdicts(ms)) === '{"probed-on-a":true,"silent-on-b":false}',
+          4000,
+        );
+      }
+      assert.equal(port.probes, 1, 'A probed its server once; B did not probe it');
+      assert.equal(silent.probes, 3, 'B probed its server; A did not');
+      onA.socket.destroy();
+      onB.socket.destroy();
+    } finally {
+      await port.close();
+      await silent.close();
+      await cluster.stop();
+    }
   });
 });
 
