@@ -14,7 +14,8 @@ import { Gateway } from './gateway/gateway.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
-import { answerClientError, tooManyHeaders } from './http/raw-refusal.js';
+import { hardenServer } from './http/harden.js';
+import { tooManyHeaders } from './http/raw-refusal.js';
 import { StatsHistory } from './http/stats.js';
 import { RemoteJoins } from './joins/remote.js';
 import { JoinRouter } from './joins/router.js';
@@ -72,6 +73,7 @@ export class MasterServer {
   readonly #addresses: ClientAddresses;
   readonly #api: Api;
   #server: Server | TlsServer | undefined;
+  #unharden: (() => void) | undefined;
   #ownsServer = false;
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -196,13 +198,30 @@ export class MasterServer {
     this.stats.start();
   }
 
-  /** Serves on an existing HTTP(S) server (its `request` and `upgrade` events). */
+  /**
+   * Serves on an existing HTTP(S) server (its `request` and `upgrade` events), with the same limits as a
+   * server {@link listen} makes: its headers, request, keep-alive and idle timeouts and header limits are
+   * set to the masterserver's options, and the HTTP connections per client IP are capped. (Node.js checks
+   * the headers and request timeouts every `connectionsCheckingInterval`, 30 s unless the server was
+   * created with a shorter one.)
+   */
   async attach(server: Server | TlsServer): Promise<void> {
     await this.start();
     this.#serve(server);
   }
 
   #serve(server: Server | TlsServer): void {
+    const o = this.options;
+    this.#unharden = hardenServer(server, {
+      headersTimeout: o.headersTimeout,
+      requestTimeout: o.requestTimeout,
+      keepAliveTimeout: o.keepAliveTimeout,
+      idleTimeout: o.idleTimeout,
+      maxHeaderSize: o.maxHeaderSize,
+      maxHeaders: o.maxHeaders,
+      maxHttpConnsPerIp: o.maxHttpConnsPerIp,
+      isTrustedProxy: (ip) => this.#addresses.isTrusted(ip),
+    });
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     this.#server = server;
@@ -213,15 +232,9 @@ export class MasterServer {
    * the base URL (e.g. `http://127.0.0.1:8080`).
    */
   async listen(options: ListenOptions = {}): Promise<string> {
-    const { tls, headersTimeout, requestTimeout, keepAliveTimeout, maxHeaderSize, maxHeaders } = this.options;
-    const limits = {
-      headersTimeout,
-      requestTimeout,
-      keepAliveTimeout,
-      maxHeaderSize,
-      // Node.js enforces the two timeouts above only when it checks its connections.
-      connectionsCheckingInterval: Math.min(1000, headersTimeout),
-    };
+    const { tls, headersTimeout } = this.options;
+    // Node.js enforces the headers and request timeouts only when it checks its connections.
+    const limits = { connectionsCheckingInterval: Math.min(1000, headersTimeout) };
     const server =
       tls === undefined
         ? createServer(limits)
@@ -232,11 +245,6 @@ export class MasterServer {
             key: tls.key,
             minVersion: 'TLSv1.2',
           });
-    // One more than the limit, so that tooManyHeaders can see that there were too many.
-    server.maxHeadersCount = maxHeaders + 1;
-    // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
-    server.setTimeout(this.options.idleTimeout);
-    server.on('clientError', answerClientError);
     this.#ownsServer = true;
     const host = options.host ?? '0.0.0.0';
     this.#started ??= this.#start(host);
@@ -306,6 +314,7 @@ export class MasterServer {
     if (server !== undefined) {
       server.off('request', this.handleRequest);
       server.off('upgrade', this.handleUpgrade);
+      this.#unharden?.();
     }
     await this.tokens.stop();
     await this.gateway.reachability.close();

@@ -62,8 +62,8 @@ export interface MasterServerOptions {
   maxBufferedChunks?: number | undefined;
   /**
    * Milliseconds a client has to send a request's headers, WebSocket upgrades included (`408` beyond); a
-   * connection that sends nothing is closed after it too, and a TLS handshake must end within it. Only the
-   * server {@link MasterServer.listen} creates applies this and the other HTTP timeouts. Default `10000`.
+   * connection that sends nothing is closed after it too, and a TLS handshake must end within it. Default
+   * `10000`.
    */
   headersTimeout?: number | undefined;
   /**
@@ -80,6 +80,12 @@ export interface MasterServerOptions {
    * or {@link joinTimeout} plus 5 s when that is longer.
    */
   idleTimeout?: number | undefined;
+  /**
+   * HTTP connections one client IP may hold open at once (a WebSocket that a game server opened counts under
+   * {@link maxConnectionsPerIp} instead); more are answered `429 TOO_MANY_CONNECTIONS` and closed.
+   * Connections from a {@link trustProxy} proxy are not capped. `0` is no limit. Default `64`.
+   */
+  maxHttpConnsPerIp?: number | undefined;
   /** Headers a request may have; more are answered `431 HEADERS_TOO_LARGE`. Default `100`. */
   maxHeaders?: number | undefined;
   /** Bytes the request line and headers may take; more are answered `431 HEADERS_TOO_LARGE`. Default `16384`. */
@@ -163,6 +169,7 @@ export const defaultOptions = {
   requestTimeout: 30_000,
   keepAliveTimeout: 5_000,
   idleTimeout: 30_000,
+  maxHttpConnsPerIp: 64,
   maxHeaders: 100,
   maxHeaderSize: 16_384,
   convReservation: 600_000,
@@ -262,6 +269,7 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     requestTimeout: positiveMs('requestTimeout', o.requestTimeout ?? Math.max(d.requestTimeout, headersTimeout)),
     keepAliveTimeout: positiveMs('keepAliveTimeout', o.keepAliveTimeout ?? d.keepAliveTimeout),
     idleTimeout: positiveMs('idleTimeout', o.idleTimeout ?? Math.max(d.idleTimeout, joinTimeout + 5_000)),
+    maxHttpConnsPerIp: count('maxHttpConnsPerIp', o.maxHttpConnsPerIp ?? d.maxHttpConnsPerIp, 0),
     maxHeaders: count('maxHeaders', o.maxHeaders ?? d.maxHeaders, 1),
     maxHeaderSize: count('maxHeaderSize', o.maxHeaderSize ?? d.maxHeaderSize, 1),
     convReservation: positiveMs('convReservation', o.convReservation ?? d.convReservation),

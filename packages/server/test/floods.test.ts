@@ -178,9 +178,15 @@ describe('floods – the masterserver keeps serving a well-behaved game server',
         const list = await target.list();
         return list.find((s) => s.name === 'busy');
       });
+      // 1,000 players, 50 to an address (the HTTP connections of one address are capped at 64).
       const joins = await Promise.all(
-        Array.from({ length: 1000 }, () =>
-          postJson(`${url}/v2/client/join`, { serverId: listed.id, username: 'Flood', clantag: '' }),
+        Array.from({ length: 1000 }, (_, i) =>
+          postJson(
+            `${url}/v2/client/join`,
+            { serverId: listed.id, username: 'Flood', clantag: '' },
+            {},
+            { localAddress: `127.0.1.${1 + (i % 20)}` },
+          ),
         ),
       );
       const busyAnswers = joins.filter((r) => r.status === 503);

@@ -29,6 +29,8 @@ export interface TestRequest {
   /** For https: accept this CA / skip verification. */
   ca?: string | Buffer;
   rejectUnauthorized?: boolean;
+  /** The local address to connect from (e.g. `127.0.0.2`, to be another client IP on loopback). */
+  localAddress?: string;
 }
 
 /** Sends one request and reads the whole response (no automatic decompression, no redirects). */
@@ -42,6 +44,7 @@ export function fetchRaw(url: string, options: TestRequest = {}): Promise<TestRe
         method: options.method ?? 'GET',
         headers: { ...options.headers },
         agent: false,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         ...(options.ca === undefined ? {} : { ca: options.ca }),
         ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
       },
@@ -69,9 +72,15 @@ export function fetchRaw(url: string, options: TestRequest = {}): Promise<TestRe
   });
 }
 
-/** POSTs `body` as JSON. */
-export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
+/** POSTs `body` as JSON (from `options.localAddress` when given). */
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  options: Pick<TestRequest, 'localAddress'> = {},
+): Promise<TestResponse> {
   return fetchRaw(url, {
+    ...options,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),

@@ -145,6 +145,13 @@ export const serveFlags: FlagSpecs = {
     value: 'DUR',
     help: 'an HTTP connection making no progress this long is closed (default 30s, or --join-timeout + 5s if longer)',
   },
+  'max-http-conns-per-ip': {
+    type: 'string',
+    env: 'MS_MAX_HTTP_CONNS_PER_IP',
+    default: '64',
+    value: 'N',
+    help: 'HTTP connections one client IP may hold open; 429 beyond; 0 is no limit',
+  },
   'max-headers': {
     type: 'string',
     env: 'MS_MAX_HEADERS',

@@ -118,6 +118,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       requestTimeout: flagValue(raw, 'request-timeout', parseDuration),
       keepAliveTimeout: get('keep-alive-timeout', parseDuration),
       idleTimeout: flagValue(raw, 'idle-timeout', parseDuration),
+      maxHttpConnsPerIp: get('max-http-conns-per-ip', (text) => parseInteger(text, 0)),
       maxHeaders: get('max-headers', (text) => parseInteger(text, 1)),
       maxHeaderSize: get('max-header-size', (text) => parseInteger(text, 1)),
       maxEventStreams: get('max-event-streams', (text) => parseInteger(text, 0)),

@@ -1,0 +1,89 @@
+/**
+ * The limits every HTTP server the masterserver serves on gets, whether it
+ * made the server (`listen`) or was handed it (`attach`): the request, header
+ * and keep-alive timeouts, the idle timeout, the header limits, JSON answers
+ * to what the parser refuses, and a cap on the HTTP connections one client
+ * IP may hold open at once.
+ *
+ * @module
+ */
+
+import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { normalizeIp } from './client-ip.js';
+import { answerClientError, refuseRaw } from './raw-refusal.js';
+
+/** The limits {@link hardenServer} applies. */
+export interface ServerLimits {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  /** Milliseconds a connection may make no progress. */
+  idleTimeout: number;
+  maxHeaderSize: number;
+  maxHeaders: number;
+  /** HTTP connections one client IP may hold open at once; `0` is no limit. */
+  maxHttpConnsPerIp: number;
+  /** True for a trusted proxy: its connections carry many clients and are not capped. */
+  isTrustedProxy(ip: string): boolean;
+}
+
+/** The IP a counted connection was counted under (cleared once it is no longer counted). */
+const countedAs = Symbol('countedAs');
+type Counted = Socket & { [countedAs]?: string | undefined };
+
+/**
+ * Applies `limits` to `server`, replacing Node.js's laxer defaults (a 60 s headers timeout, a 5 min
+ * request timeout, no idle timeout). Returns a function that removes the listeners it added.
+ */
+export function hardenServer(server: Server | TlsServer, limits: ServerLimits): () => void {
+  server.headersTimeout = limits.headersTimeout;
+  server.requestTimeout = limits.requestTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  // Read for every new connection (the constructor option only sets it first).
+  (server as { maxHeaderSize?: number }).maxHeaderSize = limits.maxHeaderSize;
+  // One more than the limit, so that the request handler can see that there were too many.
+  server.maxHeadersCount = limits.maxHeaders + 1;
+  // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
+  server.setTimeout(limits.idleTimeout);
+  server.on('clientError', answerClientError);
+
+  const max = limits.maxHttpConnsPerIp;
+  const open = new Map<string, number>();
+  const release = (socket: Counted): void => {
+    const ip = socket[countedAs];
+    if (ip === undefined) return;
+    socket[countedAs] = undefined;
+    const left = (open.get(ip) ?? 1) - 1;
+    if (left === 0) open.delete(ip);
+    else open.set(ip, left);
+  };
+  function closed(this: Counted): void {
+    release(this);
+  }
+  const connected = (socket: Counted): void => {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    if (max === 0 || limits.isTrustedProxy(ip)) return;
+    const count = (open.get(ip) ?? 0) + 1;
+    if (count > max) {
+      refuseRaw(socket, 'TOO_MANY_CONNECTIONS');
+      return;
+    }
+    open.set(ip, count);
+    socket[countedAs] = ip;
+    socket.on('close', closed);
+  };
+  // A connection that became a game server's WebSocket is counted by the gateway's own limits from then on.
+  const upgraded = (_req: unknown, socket: Counted): void => release(socket);
+  // Plain HTTP counts TCP connections; HTTPS counts them once the TLS handshake is done (the handshake has its
+  // own timeout), so that the refusal can be written in TLS.
+  const event = 'setSecureContext' in server ? 'secureConnection' : 'connection';
+  server.on(event, connected);
+  server.on('upgrade', upgraded);
+  return () => {
+    server.off('clientError', answerClientError);
+    server.off(event, connected);
+    server.off('upgrade', upgraded);
+  };
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
+import { MasterServer } from '../src/index.js';
+import { startMs, TOKEN } from './helpers.js';
+
+/** Opens a TCP connection to `url` from `localAddress` and collects what comes back. */
+async function open(url: string, localAddress = '127.0.0.1'): Promise<{ socket: Socket; received: () => string }> {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port), localAddress });
+  socket.on('error', () => {});
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await once(socket, 'connect');
+  return { socket, received: () => Buffer.concat(chunks).toString() };
+}
+
+const closed = (socket: Socket): Promise<void> =>
+  socket.destroyed || socket.readableEnded ? Promise.resolve() : once(socket, 'close').then(() => {});
+
+describe('HTTP limits: the API alone is as hard to abuse as the WebSocket side', () => {
+  it('a connection flood from one IP: beyond --max-http-conns-per-ip each is answered 429 and closed; other IPs are served, and a freed place can be used again', async () => {
+    const t = await startMs({ maxHttpConnsPerIp: 8 });
+    const sockets: Socket[] = [];
+    try {
+      const held = await Promise.all(Array.from({ length: 8 }, () => open(t.url)));
+      sockets.push(...held.map((c) => c.socket));
+      const refused = await Promise.all(Array.from({ length: 20 }, () => open(t.url)));
+      sockets.push(...refused.map((c) => c.socket));
+      await Promise.all(refused.map((c) => closed(c.socket)));
+      for (const c of refused) assert.match(c.received(), /^HTTP\/1\.1 429 [\s\S]*"code":"TOO_MANY_CONNECTIONS"/);
+      assert.ok(
+        held.every((c) => !c.socket.destroyed),
+        'the first eight stay open',
+      );
+      const other = await fetchRaw(`${t.url}/healthz`, { localAddress: '127.0.0.2' });
+      assert.equal(other.status, 200, 'another IP is served');
+      (held[0] as { socket: Socket }).socket.destroy();
+      await waitFor('a place is free again', async () => {
+        const again = await open(t.url);
+        sockets.push(again.socket);
+        again.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        await closed(again.socket);
+        return again.received().startsWith('HTTP/1.1 200');
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await t.close();
+    }
+  });
+
+  it('a slowloris on the API is answered 408 at the headers timeout, and does not keep other clients out', async () => {
+    const t = await startMs({ maxHttpConnsPerIp: 4, headersTimeout: 500 });
+    const sockets: Socket[] = [];
+    let drip: NodeJS.Timeout | undefined;
+    try {
+      const slow = await Promise.all(Array.from({ length: 4 }, () => open(t.url)));
+      sockets.push(...slow.map((c) => c.socket));
+      const request = `GET /v2/client/servers HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(500)}\r\n\r\n`;
+      let at = 0;
+      drip = setInterval(() => {
+        for (const { socket } of slow) if (!socket.destroyed) socket.write(request.charAt(at));
+        at++;
+      }, 50);
+      assert.equal((await fetchRaw(`${t.url}/healthz`, { localAddress: '127.0.0.2' })).status, 200);
+      const started = performance.now();
+      await Promise.all(slow.map((c) => closed(c.socket)));
+      assert.ok(at < request.length, 'cut off while the request was still incomplete');
+      assert.ok(performance.now() - started < 3000);
+      for (const c of slow) assert.match(c.received(), /^HTTP\/1\.1 408 [\s\S]*"code":"REQUEST_TIMEOUT"/);
+      await waitFor('their places free again', async () => (await fetchRaw(`${t.url}/healthz`)).status === 200);
+    } finally {
+      clearInterval(drip);
+      for (const socket of sockets) socket.destroy();
+      await t.close();
+    }
+  });
+
+  it('game servers’ WebSockets count under --max-connections-per-ip, not under the HTTP cap', async () => {
+    const t = await startMs({ maxHttpConnsPerIp: 2 });
+    try {
+      const servers = await Promise.all(Array.from({ length: 5 }, () => t.connect()));
+      for (const [i, gs] of servers.entries()) {
+        assert.equal((await gs.register({ name: `ws-${i}`, port: 30_000 + i })).value.success, true);
+      }
+      assert.equal((await fetchRaw(`${t.url}/v2/client/servers`)).status, 200, 'HTTP still has its places');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('attach() on a server of one’s own applies the same timeouts and caps (Node.js’s laxer defaults replaced)', async () => {
+    const server = createServer({ connectionsCheckingInterval: 100 });
+    assert.equal(server.headersTimeout, 60_000, "Node.js's default");
+    const ms = new MasterServer({
+      regTokens: [TOKEN],
+      verifyReachability: 'off',
+      headersTimeout: 400,
+      requestTimeout: 1000,
+      keepAliveTimeout: 1500,
+      idleTimeout: 7000,
+      maxHeaderSize: 4096,
+      maxHttpConnsPerIp: 3,
+    });
+    await ms.attach(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const sockets: Socket[] = [];
+    try {
+      assert.equal(server.headersTimeout, 400);
+      assert.equal(server.requestTimeout, 1000);
+      assert.equal(server.keepAliveTimeout, 1500);
+      assert.equal(server.timeout, 7000);
+      const silent = await open(url);
+      sockets.push(silent.socket);
+      await closed(silent.socket);
+      assert.match(silent.received(), /^HTTP\/1\.1 408/, 'the headers timeout holds');
+      const big = await fetchRaw(`${url}/healthz`, { headers: { 'x-big': 'a'.repeat(5000) } });
+      assert.equal(big.status, 431);
+      const held = await Promise.all(Array.from({ length: 3 }, () => open(url)));
+      const fourth = await open(url);
+      sockets.push(...held.map((c) => c.socket), fourth.socket);
+      await closed(fourth.socket);
+      assert.match(fourth.received(), /^HTTP\/1\.1 429/);
+      for (const c of held) c.socket.destroy();
+      const gs = await waitFor('a place for the upgrade', () =>
+        TestGameServer.connect(`${url.replace('http', 'ws')}/v2/server/ws`, TOKEN).catch(() => undefined),
+      );
+      assert.equal((await gs.register({ name: 'attached' })).value.success, true);
+      gs.socket.destroy();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await ms.close();
+      server.close();
+    }
+  });
+});
