@@ -34,8 +34,8 @@ export {
 } from './codes.js';
 export { ProtocolError, ProtocolErrorCode, truncateUtf8 } from './errors.js';
 export { INT64_MAX, INT64_MIN, type Int64, int64ToString, isInt64, toInt64 } from './int64.js';
-export type { PublicServer } from './listing.js';
 export { JsonDecimal, JsonSyntaxError, type JsonValue, needsExactParse, parseExact, parseJson } from './json.js';
+export type { PublicServer } from './listing.js';
 export type {
   GameServerInbound,
   GeneralResponse,
@@ -49,6 +49,7 @@ export type {
   ResponseError,
   ServerInfo,
 } from './messages.js';
+export { checkPlayerNames, type PlayerNames } from './names.js';
 export {
   codePointLength,
   invalidInfoField,

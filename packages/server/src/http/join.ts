@@ -7,7 +7,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { codePointLength, InfoLimits } from '@masterserver/protocol';
+import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
 import type { JoinRouter } from '../joins.js';
@@ -25,12 +25,14 @@ export interface JoinBody {
   serverId: string;
   password: string | undefined;
   /** Absent when a bearer token names the player. */
-  player: { username: string; clantag: string } | undefined;
+  player: PlayerNames | undefined;
 }
 
 /**
  * Checks a parsed join body; returns it typed, or a message naming the first
- * bad field. `withPlayer`: the body must name the player (`--player-auth none`).
+ * bad field. `withPlayer`: the body must name the player (`--player-auth none`):
+ * `username`, and `clantag` (absent or `null` is `''`), by the rules of
+ * `checkPlayerNames`.
  */
 export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
@@ -41,13 +43,9 @@ export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | s
   }
   const body: JoinBody = { serverId, password: typeof password === 'string' ? password : undefined, player: undefined };
   if (!withPlayer) return body;
-  if (typeof username !== 'string' || username === '' || codePointLength(username) > InfoLimits.USERNAME_MAX) {
-    return `username must be a string of 1 to ${InfoLimits.USERNAME_MAX} characters`;
-  }
-  if (typeof clantag !== 'string' || codePointLength(clantag) > InfoLimits.CLANTAG_MAX) {
-    return `clantag must be a string of at most ${InfoLimits.CLANTAG_MAX} characters`;
-  }
-  body.player = { username, clantag };
+  const player = checkPlayerNames(username, clantag);
+  if (typeof player === 'string') return player;
+  body.player = player;
   return body;
 }
 
