@@ -8,7 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
-import type { PlayerAuthenticator } from '../auth/player-auth.js';
+import type { AuthResult, PlayerAuthenticator } from '../auth/player-auth.js';
 import type { JoinOutcome, JoinPlayer } from '../gateway/gs-connection.js';
 import type { JoinRouter } from '../joins.js';
 import type { Logger } from '../logger.js';
@@ -112,9 +112,7 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   if (ctx.playerAuth !== undefined) {
     const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
     if (!auth.ok) {
-      ctx.metrics.join('unauthorized');
-      ctx.logger.info({ outcome: 'unauthorized', reason: auth.reason }, 'join');
-      sendError(res, 'UNAUTHORIZED', auth.reason, undefined, { 'www-authenticate': 'Bearer' });
+      refuseAuth(ctx, res, auth);
       return;
     }
     identified = auth.player;
@@ -136,6 +134,24 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
     'join',
   );
   sendJoinOutcome(res, outcome);
+}
+
+/**
+ * Answers a refused bearer token: `401 UNAUTHORIZED` counted by its reason, or
+ * `400 BAD_REQUEST` (logged like a bad body) for a claim that is not a valid
+ * name. A 401 is logged at debug level, since anyone can send a bad token: with
+ * the reason, never the token.
+ */
+function refuseAuth(ctx: JoinContext, res: ServerResponse, auth: AuthResult & { ok: false }): void {
+  if (auth.reason === 'invalid_claim') {
+    ctx.metrics.join('bad_request');
+    ctx.logger.info({ outcome: 'bad-request', reason: auth.message }, 'join');
+    sendError(res, 'BAD_REQUEST', auth.message);
+    return;
+  }
+  ctx.metrics.unauthorizedJoin(auth.reason);
+  ctx.logger.debug({ outcome: 'unauthorized', reason: auth.reason, detail: auth.message }, 'join');
+  sendError(res, 'UNAUTHORIZED', auth.message, undefined, { 'www-authenticate': 'Bearer' });
 }
 
 /**
