@@ -212,6 +212,10 @@ describe('POST /v2/client/join – a bound on the joins waiting on one game serv
   });
 });
 
+/** The message for a name `field` that holds the character U+`code`. */
+const holds = (field: string, code: string): string =>
+  `${field} must not hold control, format, surrogate or unassigned characters (it holds U+${code})`;
+
 describe("POST /v2/client/join – players' names: refused when they could hurt, passed on exactly otherwise", () => {
   let t: TestMs;
   let gs: TestGameServer;
@@ -262,26 +266,10 @@ describe("POST /v2/client/join – players' names: refused when they could hurt,
   }
 
   for (const [what, body, message] of [
-    [
-      'a bidi override in the username',
-      { username: 'nimdA\u202E', clantag: '' },
-      'username must not hold control, format, surrogate or unassigned characters (it holds U+202E)',
-    ],
-    [
-      'a zero-width space in the username',
-      { username: 'Vi\u200Bper', clantag: '' },
-      'username must not hold control, format, surrogate or unassigned characters (it holds U+200B)',
-    ],
-    [
-      'a NUL byte in the clantag',
-      { username: 'Viper', clantag: 'NS\u0000' },
-      'clantag must not hold control, format, surrogate or unassigned characters (it holds U+0000)',
-    ],
-    [
-      'an unassigned code point in the clantag',
-      { username: 'Viper', clantag: '\u0378' },
-      'clantag must not hold control, format, surrogate or unassigned characters (it holds U+0378)',
-    ],
+    ['a bidi override in the username', { username: 'nimdA\u202E', clantag: '' }, holds('username', '202E')],
+    ['a zero-width space in the username', { username: 'Vi\u200Bper', clantag: '' }, holds('username', '200B')],
+    ['a NUL byte in the clantag', { username: 'Viper', clantag: 'NS\u0000' }, holds('clantag', '0000')],
+    ['an unassigned code point in the clantag', { username: 'Viper', clantag: '\u0378' }, holds('clantag', '0378')],
     [
       '33 emoji as a username',
       { username: '🎮'.repeat(33), clantag: '' },
@@ -308,7 +296,7 @@ describe("POST /v2/client/join – players' names: refused when they could hurt,
     assert.deepEqual(res.json, {
       error: {
         code: 'BAD_REQUEST',
-        msg: 'username must not hold control, format, surrogate or unassigned characters (it holds U+D800)',
+        msg: holds('username', 'D800'),
       },
     });
   });

@@ -61,6 +61,8 @@ function fakePath(programs: Record<string, string>): { dir: string; calls(): str
 
 /** A program that exists and does nothing. */
 const PRESENT = 'process.exit(0);';
+/** Every program the tests need, present. */
+const EVERYTHING = { 'redis-server': PRESENT, openssl: PRESENT, chromium: PRESENT };
 /** apt-get that "installs" each package named after `install` as an executable in the fake PATH. */
 const APT_GET = `
 if (args[0] === 'install') {
@@ -99,12 +101,7 @@ function check(dir: string, osRelease: string, options: { uid?: number; env?: No
 
 describe('scripts/test-deps.js – what the tests need, checked before they run', () => {
   it('with everything on PATH it says nothing and exits 0', () => {
-    const { dir, calls } = fakePath({
-      'redis-server': PRESENT,
-      openssl: PRESENT,
-      chromium: PRESENT,
-      'apt-get': APT_GET,
-    });
+    const { dir, calls } = fakePath({ ...EVERYTHING, 'apt-get': APT_GET });
     const result = check(dir, DEBIAN);
     assert.deepEqual(result.lines, []);
     assert.equal(result.status, 0);
@@ -194,12 +191,7 @@ describe('scripts/test-deps.js – what the tests need, checked before they run'
   });
 
   it('a CHROMIUM that names no executable is reported as such, not installed over', () => {
-    const { dir, calls } = fakePath({
-      'redis-server': PRESENT,
-      openssl: PRESENT,
-      chromium: PRESENT,
-      'apt-get': APT_GET,
-    });
+    const { dir, calls } = fakePath({ ...EVERYTHING, 'apt-get': APT_GET });
     const result = check(dir, DEBIAN, { env: { CHROMIUM: join(dir, 'no-such-chromium') } });
     assert.equal(result.status, 1);
     assert.deepEqual(result.lines, [
