@@ -49,6 +49,7 @@ export type {
   ResponseError,
   ServerInfo,
 } from './messages.js';
+export { checkPlayerNames, type PlayerNames } from './names.js';
 export {
   codePointLength,
   invalidInfoField,

@@ -157,7 +157,8 @@ export function codePointLength(text: string): number {
   return length;
 }
 
-function withinLength(text: string, min: number, max: number): boolean {
+/** True when `text` is `min` to `max` code points long; counts them only when it has more than `max` UTF-16 units. */
+export function withinLength(text: string, min: number, max: number): boolean {
   if (text.length < min) return false;
   return text.length <= max || (text.length <= max * 2 && codePointLength(text) <= max);
 }

@@ -17,8 +17,10 @@
 export {
   type AuthResult,
   JwtPlayerAuth,
+  type JwtPlayerAuthOptions,
   type PlayerAuthenticator,
   type PlayerIdentity,
+  type UnauthorizedReason,
 } from './auth/player-auth.js';
 export { Gateway, GS_PATH } from './gateway/gateway.js';
 export { ClientAddresses, normalizeIp, parseCidr } from './http/client-ip.js';

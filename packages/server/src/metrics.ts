@@ -7,6 +7,7 @@
  */
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { UNAUTHORIZED_REASONS, type UnauthorizedReason } from './auth/player-auth.js';
 
 /** How a registration ended, as counted. */
 export type RegistrationOutcome =
@@ -30,6 +31,21 @@ export type JoinMetricOutcome =
   | 'unavailable'
   | 'bad_request'
   | 'unauthorized';
+
+/**
+ * The counter of each of `values` of a one-label counter, bound once (counting
+ * then costs an addition) and exported at 0 from the start, so that every
+ * series exists before its first event.
+ */
+function bindLabels<V extends string>(counter: Counter<string>, values: readonly V[]): Record<V, { inc(): void }> {
+  const bound = {} as Record<V, { inc(): void }>;
+  for (const value of values) {
+    const child = counter.labels(value);
+    child.inc(0);
+    bound[value] = child;
+  }
+  return bound;
+}
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
@@ -55,6 +71,7 @@ export class ServerMetrics {
   readonly #closes: Counter<'code'>;
   readonly #joins: Counter<'outcome'>;
   readonly #joinSeconds: Histogram<'outcome'>;
+  readonly #unauthorized: Record<UnauthorizedReason, { inc(): void }>;
   readonly #http: Counter<'route' | 'status'>;
   /** What the reachability probe counts. */
   readonly probeEvents: ProbeMetrics;
@@ -101,10 +118,7 @@ export class ServerMetrics {
       'unreachable',
       'banned',
     ];
-    this.#registrations = Object.fromEntries(
-      outcomes.map((outcome) => [outcome, registrations.labels(outcome)]),
-    ) as Record<RegistrationOutcome, { inc(): void }>;
-    for (const outcome of outcomes) registrations.labels(outcome).inc(0);
+    this.#registrations = bindLabels(registrations, outcomes);
     this.#closes = new Counter({
       name: 'masterserver_gs_closes_total',
       help: 'Game-server connections closed, by close code.',
@@ -124,6 +138,13 @@ export class ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const unauthorized = new Counter<'reason'>({
+      name: 'masterserver_join_unauthorized_total',
+      help: 'Joins refused 401 for their bearer token, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    this.#unauthorized = bindLabels(unauthorized, UNAUTHORIZED_REASONS);
     this.#http = new Counter({
       name: 'masterserver_http_requests_total',
       help: 'HTTP requests by route and status.',
@@ -147,6 +168,12 @@ export class ServerMetrics {
   join(outcome: JoinMetricOutcome, seconds?: number): void {
     this.#joins.labels(outcome).inc();
     if (seconds !== undefined) this.#joinSeconds.labels(outcome).observe(seconds);
+  }
+
+  /** Counts a join refused for its bearer token: `unauthorized` by outcome, and by its reason. */
+  unauthorizedJoin(reason: UnauthorizedReason): void {
+    this.join('unauthorized');
+    this.#unauthorized[reason].inc();
   }
 
   /** Counts an HTTP request. */

@@ -268,6 +268,8 @@ describe('masterserver serve – every flag, and its environment variable, reach
     },
     MS_PLAYER_AUTH: { flag: ['--player-auth', 'jwt'], env: 'jwt' },
     MS_JWT_KEY: { flag: ['--jwt-key', jwtKey], env: jwtKey },
+    MS_JWT_ISSUER: { flag: ['--jwt-issuer', 'https://id.example'], env: 'https://id.example' },
+    MS_JWT_AUDIENCE: { flag: ['--jwt-audience', 'ms-eu'], env: 'ms-eu' },
     MS_LOG_LEVEL: { flag: ['--log-level', 'debug'], env: 'debug' },
     MS_REDIS_URL: { flag: ['--redis', 'redis://127.0.0.1:6390/2'], env: 'redis://127.0.0.1:6390/2' },
   };
@@ -315,6 +317,10 @@ describe('masterserver serve – every flag, and its environment variable, reach
     assert.notEqual(config, 'help');
     const { playerAuth, ...options } = (config as ServeConfig).options;
     assert.ok(playerAuth instanceof JwtPlayerAuth, '--player-auth jwt with --jwt-key makes a verifier');
+    assert.deepEqual(
+      { issuer: playerAuth.issuer, audience: playerAuth.audience },
+      { issuer: 'https://id.example', audience: 'ms-eu' },
+    );
     return { ...(config as ServeConfig), options };
   };
 

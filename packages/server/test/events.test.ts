@@ -271,7 +271,9 @@ describe('GET /v2/client/config', () => {
   });
 
   it('tells the page that joins need a bearer token (--player-auth jwt)', async () => {
-    const playerAuth: PlayerAuthenticator = { authenticate: async () => ({ ok: false, reason: 'no' }) };
+    const playerAuth: PlayerAuthenticator = {
+      authenticate: async () => ({ ok: false, reason: 'missing', message: 'no' }),
+    };
     const t = await startMs({ webRoot: null, playerAuth });
     try {
       assert.deepEqual((await fetchRaw(`${t.url}/v2/client/config`)).json, { playerAuth: 'bearer' });

@@ -79,7 +79,11 @@ describe('POST /v2/client/join – every outcome of the table', () => {
       { serverId: 'x', username: 'u'.repeat(33), clantag: '' },
       'username must be a string of 1 to 32 characters',
     ],
-    ['no clantag', { serverId: 'x', username: 'u' }, 'clantag must be a string of at most 32 characters'],
+    [
+      'a numeric clantag',
+      { serverId: 'x', username: 'u', clantag: 7 },
+      'clantag must be a string of at most 32 characters',
+    ],
     [
       'a numeric password',
       { serverId: 'x', username: 'u', clantag: '', password: 1 },
@@ -205,5 +209,95 @@ describe('POST /v2/client/join – a bound on the joins waiting on one game serv
     } finally {
       await t.close();
     }
+  });
+});
+
+/** The message for a name `field` that holds the character U+`code`. */
+const holds = (field: string, code: string): string =>
+  `${field} must not hold control, format, surrogate or unassigned characters (it holds U+${code})`;
+
+describe("POST /v2/client/join – players' names: refused when they could hurt, passed on exactly otherwise", () => {
+  let t: TestMs;
+  let gs: TestGameServer;
+  let serverId: string;
+  const join = (body: unknown) => postJson(`${t.url}/v2/client/join`, body);
+  /** Joins as `player` and answers; resolves what the game server received and the player's status. */
+  const joinAs = async (player: Record<string, unknown>) => {
+    const pending = join({ serverId, ...player });
+    const request = await gs.next();
+    gs.answer(request);
+    return { request, status: (await pending).status };
+  };
+
+  before(async () => {
+    t = await startMs();
+    gs = await t.connect();
+    await gs.register({ name: 'names', port: 37400 });
+    serverId = String((await t.list())[0]?.id);
+  });
+  after(() => t.close());
+
+  it('a join without a clantag is accepted and the game server receives clantag ""', async () => {
+    const { request, status } = await joinAs({ username: 'Clanless' });
+    assert.equal(status, 200);
+    assert.equal(request.value.clantag, '');
+    assert.ok(request.text.includes('"username":"Clanless","clantag":""'), request.text);
+  });
+
+  it('a clantag of null is the same as none', async () => {
+    const { request, status } = await joinAs({ username: 'Nulled', clantag: null });
+    assert.equal(status, 200);
+    assert.equal(request.value.clantag, '');
+  });
+
+  for (const [username, clantag] of [
+    ['Zoë 山田', 'ÆØÅ'],
+    ['Zoe\u0308 山田', '日本'],
+    ['🎮'.repeat(32), '🎮'.repeat(32)],
+  ] as const) {
+    it(`${JSON.stringify(username)} [${clantag}] reaches the game server byte for byte`, async () => {
+      const { request, status } = await joinAs({ username, clantag });
+      assert.equal(status, 200);
+      assert.equal(request.value.username, username);
+      assert.equal(request.value.clantag, clantag);
+      const bytes = Buffer.from(request.text);
+      assert.ok(bytes.includes(Buffer.from(`"username":"${username}","clantag":"${clantag}"`)), request.text);
+    });
+  }
+
+  for (const [what, body, message] of [
+    ['a bidi override in the username', { username: 'nimdA\u202E', clantag: '' }, holds('username', '202E')],
+    ['a zero-width space in the username', { username: 'Vi\u200Bper', clantag: '' }, holds('username', '200B')],
+    ['a NUL byte in the clantag', { username: 'Viper', clantag: 'NS\u0000' }, holds('clantag', '0000')],
+    ['an unassigned code point in the clantag', { username: 'Viper', clantag: '\u0378' }, holds('clantag', '0378')],
+    [
+      '33 emoji as a username',
+      { username: '🎮'.repeat(33), clantag: '' },
+      'username must be a string of 1 to 32 characters',
+    ],
+    [
+      'a 33-character clantag',
+      { username: 'Viper', clantag: 'c'.repeat(33) },
+      'clantag must be a string of at most 32 characters',
+    ],
+  ] as const) {
+    it(`400 BAD_REQUEST naming the field for ${what}; the game server hears nothing`, async () => {
+      const res = await join({ serverId, ...body });
+      assert.equal(res.status, 400);
+      assert.deepEqual(res.json, { error: { code: 'BAD_REQUEST', msg: message } });
+      const { request } = await joinAs({ username: 'Next', clantag: '' });
+      assert.equal(request.value.username, 'Next', 'the refused join never reached the game server');
+    });
+  }
+
+  it('a lone surrogate written as a JSON escape (\\ud800) is 400 BAD_REQUEST naming the username', async () => {
+    const res = await join(`{"serverId":${JSON.stringify(serverId)},"username":"a\\ud800","clantag":""}`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json, {
+      error: {
+        code: 'BAD_REQUEST',
+        msg: holds('username', 'D800'),
+      },
+    });
   });
 });

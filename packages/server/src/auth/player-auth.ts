@@ -7,22 +7,66 @@
  */
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { codePointLength, InfoLimits } from '@masterserver/protocol';
+import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
 import { errors, jwtVerify } from 'jose';
 
 /** A player's names, as sent to the game server. */
-export interface PlayerIdentity {
-  username: string;
-  clantag: string;
-}
+export type PlayerIdentity = PlayerNames;
 
-/** The answer of a {@link PlayerAuthenticator}. */
-export type AuthResult = { ok: true; player: PlayerIdentity } | { ok: false; reason: string };
+/**
+ * Why a bearer token was refused (`401 UNAUTHORIZED`), as logged and counted in
+ * `masterserver_join_unauthorized_total{reason}`.
+ */
+export const UNAUTHORIZED_REASONS = [
+  /** No `Authorization: Bearer` header. */
+  'missing',
+  /** Not a signed JWT: bad encoding, not JSON, a date claim that is not a number. */
+  'malformed',
+  /** Its `alg` is not the key's (`none`, HS256 for a public key, RS256 for an HS256 secret, …). */
+  'algorithm',
+  /** The signature does not verify with the key. */
+  'signature',
+  /** It has no `exp` claim. */
+  'no_expiry',
+  /** Its `exp` is past (beyond the clock skew). */
+  'expired',
+  /** Its `nbf` is ahead (beyond the clock skew). */
+  'not_yet_valid',
+  /** Its `iss` is not `--jwt-issuer`. */
+  'issuer',
+  /** Its `aud` does not hold `--jwt-audience`. */
+  'audience',
+] as const;
+
+/** Why a bearer token was refused: one of {@link UNAUTHORIZED_REASONS}. */
+export type UnauthorizedReason = (typeof UNAUTHORIZED_REASONS)[number];
+
+/**
+ * The answer of a {@link PlayerAuthenticator}. A refusal for an
+ * {@link UnauthorizedReason} is answered `401 UNAUTHORIZED`; `invalid_claim`
+ * (a valid token whose `username` or `clantag` breaks the rules of names) is
+ * `400 BAD_REQUEST`. `message` says why for the player and the log; it never
+ * holds the token.
+ */
+export type AuthResult =
+  | { ok: true; player: PlayerIdentity }
+  | { ok: false; reason: UnauthorizedReason | 'invalid_claim'; message: string };
 
 /** Identifies players from the `Authorization` header. */
 export interface PlayerAuthenticator {
   authenticate(authorization: string | undefined): Promise<AuthResult>;
 }
+
+/** Options of {@link JwtPlayerAuth}. */
+export interface JwtPlayerAuthOptions {
+  /** The `iss` every token must carry (`--jwt-issuer`). Default: `undefined`, not checked. */
+  issuer?: string | undefined;
+  /** The audience every token's `aud` must hold (`--jwt-audience`). Default: `undefined`, not checked. */
+  audience?: string | undefined;
+}
+
+/** Seconds a token's `exp` and `nbf` may be off from this machine's clock. */
+export const JWT_CLOCK_SKEW_S = 30;
 
 /** Algorithms accepted for each kind of key. */
 function algorithmsFor(key: KeyObject): string[] {
@@ -45,13 +89,22 @@ function algorithmsFor(key: KeyObject): string[] {
   }
 }
 
+/** The three base64url parts of a compact JWS. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /**
- * Verifies `Authorization: Bearer` JWTs: signature (HS256 with a secret, or
- * RS/PS/ES/EdDSA with a PEM public key), `exp` and `nbf` (30 s of clock skew
- * allowed); the player is the `username` (1–32 characters) and `clantag` (0–32,
- * absent means empty) claims.
+ * Verifies `Authorization: Bearer` JWTs: the signature, with the algorithms of
+ * the key's type only (HS256 for a secret; RS, PS, ES or EdDSA for a PEM public
+ * key of that type; never `none`); an `exp` claim, required; `exp` and `nbf`
+ * with {@link JWT_CLOCK_SKEW_S} seconds of clock skew; `iss` and `aud` when
+ * configured. The player is the `username` and `clantag` claims (absent means
+ * `''`), by the rules of `checkPlayerNames`.
  */
 export class JwtPlayerAuth implements PlayerAuthenticator {
+  /** The `iss` tokens must carry, or `undefined`. */
+  readonly issuer: string | undefined;
+  /** The audience tokens must name, or `undefined`. */
+  readonly audience: string | undefined;
   readonly #key: KeyObject | Uint8Array;
   readonly #algorithms: string[];
 
@@ -60,7 +113,7 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
    * selects the asymmetric algorithms of its type; anything else is an HS256 secret
    * (trailing whitespace removed), which must be at least 32 bytes.
    */
-  constructor(keyFile: string | Buffer) {
+  constructor(keyFile: string | Buffer, options: JwtPlayerAuthOptions = {}) {
     const text = keyFile.toString();
     if (text.includes('-----BEGIN')) {
       if (text.includes('PRIVATE KEY')) throw new RangeError('the JWT key must be a public key, not a private one');
@@ -73,35 +126,49 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
       this.#key = new Uint8Array(secret);
       this.#algorithms = ['HS256'];
     }
+    this.issuer = options.issuer;
+    this.audience = options.audience;
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
-    const match = /^Bearer +([A-Za-z0-9_.-]+) *$/i.exec(authorization ?? '');
-    if (match === null) return { ok: false, reason: 'an Authorization: Bearer token is required' };
+    const header = authorization?.trim() ?? '';
+    if (!/^Bearer /i.test(header)) {
+      return { ok: false, reason: 'missing', message: 'an Authorization: Bearer token is required' };
+    }
+    const token = header.slice(7).trim();
+    if (!COMPACT_JWS.test(token)) return { ok: false, reason: 'malformed', message: 'the token is not a signed JWT' };
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(match[1] as string, this.#key, {
+      ({ payload } = await jwtVerify(token, this.#key, {
         algorithms: this.#algorithms,
-        clockTolerance: 30,
+        clockTolerance: JWT_CLOCK_SKEW_S,
+        requiredClaims: ['exp'],
+        ...(this.issuer === undefined ? {} : { issuer: this.issuer }),
+        ...(this.audience === undefined ? {} : { audience: this.audience }),
       }));
     } catch (error) {
-      return { ok: false, reason: describe(error) };
+      return refusal(error);
     }
-    const { username, clantag = '' } = payload;
-    if (typeof username !== 'string' || username === '' || codePointLength(username) > InfoLimits.USERNAME_MAX) {
-      return { ok: false, reason: 'the token has no valid username claim' };
-    }
-    if (typeof clantag !== 'string' || codePointLength(clantag) > InfoLimits.CLANTAG_MAX) {
-      return { ok: false, reason: 'the token has no valid clantag claim' };
-    }
-    return { ok: true, player: { username, clantag } };
+    const player = checkPlayerNames(payload.username, payload.clantag);
+    if (typeof player === 'string')
+      return { ok: false, reason: 'invalid_claim', message: `the token's claim ${player}` };
+    return { ok: true, player };
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'the token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return 'the token is not valid yet';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is not valid';
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
-  return 'the token is not valid';
+/** The refusal for an error of `jwtVerify`. */
+function refusal(error: unknown): AuthResult & { ok: false } {
+  const refuse = (reason: UnauthorizedReason, message: string) => ({ ok: false as const, reason, message });
+  if (error instanceof errors.JWTExpired) return refuse('expired', 'the token has expired');
+  if (error instanceof errors.JOSEAlgNotAllowed) return refuse('algorithm', 'the token algorithm is not accepted');
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return refuse('signature', 'the token signature is not valid');
+  }
+  if (error instanceof errors.JWTClaimValidationFailed && error.reason !== 'invalid') {
+    if (error.claim === 'exp') return refuse('no_expiry', 'the token has no exp claim');
+    if (error.claim === 'nbf') return refuse('not_yet_valid', 'the token is not valid yet');
+    if (error.claim === 'iss') return refuse('issuer', 'the token is not from the expected issuer');
+    if (error.claim === 'aud') return refuse('audience', 'the token is not for this audience');
+  }
+  return refuse('malformed', 'the token is not a valid JWT');
 }

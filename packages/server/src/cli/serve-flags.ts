@@ -222,6 +222,18 @@ export const serveFlags: FlagSpecs = {
     value: 'FILE',
     help: 'with --player-auth jwt: a PEM public key, or a file holding an HS256 secret',
   },
+  'jwt-issuer': {
+    type: 'string',
+    env: 'MS_JWT_ISSUER',
+    value: 'ISS',
+    help: "with --player-auth jwt: a token's iss must be this (default: not checked)",
+  },
+  'jwt-audience': {
+    type: 'string',
+    env: 'MS_JWT_AUDIENCE',
+    value: 'AUD',
+    help: "with --player-auth jwt: a token's aud must hold this (default: not checked)",
+  },
   'log-level': {
     type: 'string',
     env: 'MS_LOG_LEVEL',

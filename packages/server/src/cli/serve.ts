@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
-import { JwtPlayerAuth } from '../auth/player-auth.js';
+import { JwtPlayerAuth, type JwtPlayerAuthOptions } from '../auth/player-auth.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
@@ -128,7 +128,13 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       probeRate: get('probe-rate', (text) => parseInteger(text, 1)),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
-      playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),
+      playerAuth:
+        jwtKey === undefined || playerAuth !== 'jwt'
+          ? undefined
+          : jwtAuth(jwtKey, {
+              issuer: flagValue(raw, 'jwt-issuer', nonEmpty),
+              audience: flagValue(raw, 'jwt-audience', nonEmpty),
+            }),
     },
   });
 }
@@ -150,10 +156,15 @@ function checked(raw: RawFlags, config: ServeConfig): ServeConfig {
   return config;
 }
 
-function jwtAuth(path: string): JwtPlayerAuth {
+function nonEmpty(text: string): string {
+  if (text === '') throw new UsageError('cannot be empty');
+  return text;
+}
+
+function jwtAuth(path: string, options: JwtPlayerAuthOptions): JwtPlayerAuth {
   const contents = readFile('--jwt-key', path);
   try {
-    return new JwtPlayerAuth(contents);
+    return new JwtPlayerAuth(contents, options);
   } catch (error) {
     throw new UsageError(`--jwt-key: ${path}: ${(error as Error).message}`);
   }

@@ -7,8 +7,8 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { codePointLength, InfoLimits } from '@masterserver/protocol';
-import type { PlayerAuthenticator } from '../auth/player-auth.js';
+import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
+import type { AuthResult, PlayerAuthenticator } from '../auth/player-auth.js';
 import { type JoinOutcome, type JoinOutcomeKind, type JoinPlayer, NOT_SENT } from '../joins/outcome.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
@@ -25,12 +25,14 @@ export interface JoinBody {
   serverId: string;
   password: string | undefined;
   /** Absent when a bearer token names the player. */
-  player: { username: string; clantag: string } | undefined;
+  player: PlayerNames | undefined;
 }
 
 /**
  * Checks a parsed join body; returns it typed, or a message naming the first
- * bad field. `withPlayer`: the body must name the player (`--player-auth none`).
+ * bad field. `withPlayer`: the body must name the player (`--player-auth none`):
+ * `username`, and `clantag` (absent or `null` is `''`), by the rules of
+ * `checkPlayerNames`.
  */
 export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
@@ -41,13 +43,9 @@ export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | s
   }
   const body: JoinBody = { serverId, password: typeof password === 'string' ? password : undefined, player: undefined };
   if (!withPlayer) return body;
-  if (typeof username !== 'string' || username === '' || codePointLength(username) > InfoLimits.USERNAME_MAX) {
-    return `username must be a string of 1 to ${InfoLimits.USERNAME_MAX} characters`;
-  }
-  if (typeof clantag !== 'string' || codePointLength(clantag) > InfoLimits.CLANTAG_MAX) {
-    return `clantag must be a string of at most ${InfoLimits.CLANTAG_MAX} characters`;
-  }
-  body.player = { username, clantag };
+  const player = checkPlayerNames(username, clantag);
+  if (typeof player === 'string') return player;
+  body.player = player;
   return body;
 }
 
@@ -111,9 +109,7 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   if (ctx.playerAuth !== undefined) {
     const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
     if (!auth.ok) {
-      ctx.metrics.join('unauthorized');
-      ctx.logger.info({ outcome: 'unauthorized', reason: auth.reason }, 'join');
-      sendError(res, 'UNAUTHORIZED', auth.reason, undefined, { 'www-authenticate': 'Bearer' });
+      refuseAuth(ctx, res, auth);
       return;
     }
     identified = auth.player;
@@ -135,6 +131,24 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
     'join',
   );
   sendJoinOutcome(res, outcome);
+}
+
+/**
+ * Answers a refused bearer token: `401 UNAUTHORIZED` counted by its reason, or
+ * `400 BAD_REQUEST` (logged like a bad body) for a claim that is not a valid
+ * name. A 401 is logged at debug level, since anyone can send a bad token: with
+ * the reason, never the token.
+ */
+function refuseAuth(ctx: JoinContext, res: ServerResponse, auth: AuthResult & { ok: false }): void {
+  if (auth.reason === 'invalid_claim') {
+    ctx.metrics.join('bad_request');
+    ctx.logger.info({ outcome: 'bad-request', reason: auth.message }, 'join');
+    sendError(res, 'BAD_REQUEST', auth.message);
+    return;
+  }
+  ctx.metrics.unauthorizedJoin(auth.reason);
+  ctx.logger.debug({ outcome: 'unauthorized', reason: auth.reason, detail: auth.message }, 'join');
+  sendError(res, 'UNAUTHORIZED', auth.message, undefined, { 'www-authenticate': 'Bearer' });
 }
 
 /**

@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Debian's Chromium; `CHROMIUM` overrides it. */
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+/** The check `npm test` starts with (scripts/test-deps.js), which knows where Chromium is. */
+const testDeps = (await import(new URL('../../../../../scripts/test-deps.js', import.meta.url).href)) as {
+  chromiumPath(env: NodeJS.ProcessEnv): string | undefined;
+};
+
+/** The Chromium found as `npm test`'s check finds it: `CHROMIUM`, else `chromium` on PATH (Debian's package). */
+export const CHROMIUM = testDeps.chromiumPath(process.env) ?? process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const ARGS = [
   '--no-sandbox',
@@ -33,7 +38,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
   } catch {
     throw new Error(
       `Chromium is not installed at ${CHROMIUM}, and the server browser's tests need it: ` +
-        'run "apt-get install -y chromium" (Debian\'s package; playwright-core drives it, no browser is downloaded)',
+        'run "node scripts/test-deps.js", which installs it or says how (playwright-core drives it, no browser is downloaded)',
     );
   }
   const profile = mkdtempSync(join(tmpdir(), 'ms-chromium-'));
