@@ -84,9 +84,18 @@ export async function startMs(options = {}) {
 /**
  * Starts game-server load generators: `count` connections split over `procs`
  * processes, each process over its own 127.0.0.x source addresses (`perAddress`
- * connections per address). Resolves to the list of process handles.
+ * connections per address). With `udp`, each also binds its game port on UDP and
+ * answers the masterserver's reachability probes. Resolves to the list of process handles.
  */
-export async function startGameServers({ wsUrl, count, procs = 1, mode, changing = false, interval = 10_000 }) {
+export async function startGameServers({
+  wsUrl,
+  count,
+  procs = 1,
+  mode,
+  changing = false,
+  interval = 10_000,
+  udp = false,
+}) {
   const perAddress = 1000;
   const per = Math.ceil(count / procs);
   const handles = [];
@@ -94,7 +103,17 @@ export async function startGameServers({ wsUrl, count, procs = 1, mode, changing
   for (let p = 0; p < procs && p * per < count; p++) {
     const n = Math.min(per, count - p * per);
     const addresses = Array.from({ length: Math.ceil(n / perAddress) }, () => `127.0.0.${nextAddress++}`);
-    const config = { url: wsUrl, token: BENCH_TOKEN, count: n, first: p * per, addresses, perAddress, mode, changing };
+    const config = {
+      url: wsUrl,
+      token: BENCH_TOKEN,
+      count: n,
+      first: p * per,
+      addresses,
+      perAddress,
+      mode,
+      changing,
+      udp,
+    };
     handles.push(start('gs-load.js', [JSON.stringify({ ...config, interval })]));
   }
   const all = await Promise.all(handles);
@@ -114,6 +133,7 @@ export async function snapshot(generators) {
     responses: sum('responses'),
     failed: sum('failed'),
     joins: sum('joins'),
+    probes: sum('probes'),
     closed: sum('closed'),
     cpu: Math.max(...snaps.map((s) => s.cpu)),
   };

@@ -11,6 +11,7 @@ const ms = new MasterServer({
   registrationRate: null,
   maxConnections: 0,
   maxConnectionsPerIp: 0,
+  maxHttpConnsPerIp: 0,
   maxServers: 0,
   webRoot: null,
   ...JSON.parse(process.argv[2] ?? '{}'),

@@ -14,7 +14,7 @@ export async function run({ quick, log }) {
     settleMs: quick ? 3000 : 5000,
     windowMs: quick ? 10_000 : 20_000,
   };
-  const ms = await startMs();
+  const ms = await startMs(JSON.parse(process.env.BENCH_IDLE_OPTIONS ?? '{}'));
   let generators = [];
   try {
     await sleep(1000);

@@ -192,9 +192,15 @@ describe('cluster: three instances on one Redis', () => {
     const keepListed = setInterval(() => gs.socket.sendText(again), 500);
     await waitFor('listed on C', async () => (await names(c)).includes('busy-on-a'), 1000);
     const serverId = await idOf(c, 'busy-on-a');
+    // 200 players, 50 to an address (the HTTP connections of one address are capped at 64).
     const answers = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        postJson(`${c.url}/v2/client/join`, { serverId, username: 'Flood', clantag: '' }),
+      Array.from({ length: 200 }, (_, i) =>
+        postJson(
+          `${c.url}/v2/client/join`,
+          { serverId, username: 'Flood', clantag: '' },
+          {},
+          { localAddress: `127.0.2.${1 + (i % 4)}` },
+        ),
       ),
     );
     const busy = answers.filter((r) => r.status === 503);

@@ -22,7 +22,7 @@ import {
 } from '@masterserver/protocol';
 import type { JoinOutcome, JoinPlayer } from '../joins/outcome.js';
 import { type JoinDesk, PendingJoins } from '../joins/pending.js';
-import { andThen, type MaybePromise } from '../maybe-async.js';
+import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ListedServer } from '../registry/registry.js';
@@ -67,7 +67,8 @@ export class GsConnection {
   #violated = false;
   readonly #listing: Listing;
   readonly #policy: RegistrationPolicy;
-  readonly #queue: SerialQueue;
+  /** Made when a task first answers with a promise (a networked registry): until then every task runs at once. */
+  #queue: SerialQueue | undefined;
   readonly #heartbeat: Heartbeat;
   /** Joins waiting on the game server; created with the first join. */
   #joins: PendingJoins | undefined;
@@ -82,19 +83,8 @@ export class GsConnection {
     const { options } = ctx;
     this.#listing = new Listing(ctx, this);
     this.#policy = new RegistrationPolicy(options, ctx.tokens);
-    this.#queue = new SerialQueue(MAX_QUEUED, {
-      error: (error) => this.#internalError(error),
-      pause: () => socket.pause(),
-      resume: () => socket.resume(),
-    });
-    this.#heartbeat = new Heartbeat(
-      options.pingInterval,
-      options.pongTimeout,
-      () => {
-        if (this.#state === 'open') socket.ping();
-      },
-      () => this.close(CloseCode.PONG_TIMEOUT, 'pong timeout'),
-    );
+    // Stopped when the close starts: it pings only an open socket.
+    this.#heartbeat = new Heartbeat(options.pingInterval, options.pongTimeout, socket, this);
 
     // One handler for every way a close starts (#closing runs once); `on`, not `once`: a socket closes once, and
     // `once` wraps each listener in two more objects that every idle connection would keep.
@@ -133,12 +123,31 @@ export class GsConnection {
 
   /** Delists the server (e.g. its token was revoked); the connection stays open. */
   delist(): void {
-    this.#queue.run(() => this.#listing.delist());
+    this.enqueue(() => this.#listing.delist());
   }
 
   /** Runs `task` once the registrations that arrived before it are done (what changes the listing runs in order). */
   enqueue(task: () => MaybePromise<void>): void {
-    this.#queue.run(task);
+    if (this.#queue !== undefined) {
+      this.#queue.run(task);
+      return;
+    }
+    try {
+      const result = task();
+      if (isPromise(result)) this.#asyncQueue().track(result);
+    } catch (error) {
+      this.#internalError(error);
+    }
+  }
+
+  #asyncQueue(): SerialQueue {
+    const socket = this.#socket;
+    this.#queue ??= new SerialQueue(MAX_QUEUED, {
+      error: (error) => this.#internalError(error),
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+    });
+    return this.#queue;
   }
 
   /** Asks the game server to let a player join, after checking the password. */
@@ -170,7 +179,7 @@ export class GsConnection {
     if (message === undefined) return;
     if (message.metadata.type === MessageType.REGISTRATION) {
       const registration = message as RegistrationRequest;
-      this.#queue.run(() => this.#register(registration));
+      this.enqueue(() => this.#register(registration));
     } else {
       this.#joins?.answered(message as JoinResponse);
     }
@@ -182,7 +191,7 @@ export class GsConnection {
   #violation(code: number, reason: string): void {
     this.#violated = true;
     this.#ctx.logger.info({ ip: this.ip, serverId: this.serverId, code }, `closing: ${reason}`);
-    this.#queue.run(() => this.close(code, reason));
+    this.enqueue(() => this.close(code, reason));
   }
 
   #internalError(error: unknown): void {

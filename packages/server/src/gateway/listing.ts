@@ -12,7 +12,7 @@
 import { CloseCode, RegistrationError, type ServerInfo } from '@masterserver/protocol';
 import type { Logger } from '../logger.js';
 import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
-import type { AddressWatch, Reachability } from '../probe/reachability.js';
+import type { AddressWatch, Reachability, VerdictListener } from '../probe/reachability.js';
 import {
   formatAddress,
   type ListedServer,
@@ -22,7 +22,7 @@ import {
   withReachable,
 } from '../registry/registry.js';
 import type { ServerIds } from '../registry/server-ids.js';
-import { RegistrationTtl } from './liveness.js';
+import { RegistrationTtl, type TtlOwner } from './liveness.js';
 import { ServerPassword } from './password.js';
 import type { Refusal } from './registration-policy.js';
 
@@ -52,7 +52,7 @@ export interface ListingOwner {
 export type ListOutcome = 'listed' | 'closed' | Refusal;
 
 /** One connection's listing. */
-export class Listing {
+export class Listing implements VerdictListener, TtlOwner {
   readonly #ctx: ListingContext;
   readonly #owner: ListingOwner;
   #server: ListedServer | undefined;
@@ -70,9 +70,7 @@ export class Listing {
   constructor(ctx: ListingContext, owner: ListingOwner) {
     this.#ctx = ctx;
     this.#owner = owner;
-    this.#ttl = new RegistrationTtl(ctx.options.registrationTtl, (generation) =>
-      owner.enqueue(() => this.#expired(generation)),
-    );
+    this.#ttl = new RegistrationTtl(ctx.options.registrationTtl, this);
   }
 
   /** The listed server, or `undefined` while not listed. */
@@ -171,6 +169,11 @@ export class Listing {
     return 'listed';
   }
 
+  /** The registration TTL ran out: delist, or close an unlisted connection, in order. */
+  ttlExpired(generation: number): void {
+    this.#owner.enqueue(() => this.#expired(generation));
+  }
+
   #expired(generation: number): MaybePromise<void> {
     // A registration queued before this expiry may have restarted the TTL meanwhile.
     if (generation !== this.#ttl.generation || this.#owner.state !== 'open') return;
@@ -178,17 +181,20 @@ export class Listing {
     this.#owner.close(CloseCode.POLICY_VIOLATION, 'registration required');
   }
 
+  /** The probe's verdict on a watched address changed: relist (or, in `require` mode, delist) in order. */
+  reachabilityChanged(watch: AddressWatch, reachable: boolean): void {
+    this.#owner.enqueue(() => this.#verdict(watch, reachable));
+  }
+
   /** Watches the address at `port` (a new watch: the old address, if any, was released). */
   #watchAddress(port: number): AddressWatch {
     this.#watch?.release();
-    const watch = this.#ctx.reachability.watch(this.#owner.ip, port, (reachable) =>
-      this.#owner.enqueue(() => this.#reachabilityChanged(watch, reachable)),
-    );
+    const watch = this.#ctx.reachability.watch(this.#owner.ip, port, this);
     this.#watch = watch;
     return watch;
   }
 
-  #reachabilityChanged(watch: AddressWatch, reachable: boolean): MaybePromise<void> {
+  #verdict(watch: AddressWatch, reachable: boolean): MaybePromise<void> {
     const listed = this.#server;
     if (this.#watch !== watch || listed === undefined || this.#owner.state !== 'open') return;
     if (!reachable && this.#ctx.reachability.mode === 'require') {

@@ -3,28 +3,44 @@
  * ping interval, a close when no Pong came within the pong timeout;
  * docs/protocol.md#liveness) and the registration TTL (a listing expires, and
  * a connection that stays unlisted is closed; docs/protocol.md#registration).
+ * Their timers call shared functions with the clock as argument: an idle
+ * connection holds no closure for them.
  *
  * @module
  */
 
-/** Pings on an interval and reports a missed Pong. */
+import { CloseCode } from '@masterserver/protocol';
+
+/** Pings on an interval and closes the connection with 4008 when a Pong is missed. */
 export class Heartbeat {
+  readonly #socket: { ping(): void };
+  readonly #connection: { close(code: number, reason: string): void };
   #awaitingPong = false;
   readonly #pingTimer: NodeJS.Timeout;
   readonly #pongTimer: NodeJS.Timeout;
 
-  /** `ping` sends a Ping; `missed` runs when no Pong came within `pongTimeoutMs` of a Ping. */
-  constructor(pingIntervalMs: number, pongTimeoutMs: number, ping: () => void, missed: () => void) {
-    this.#pingTimer = setInterval(() => {
-      ping();
-      if (!this.#awaitingPong) {
-        this.#awaitingPong = true;
-        this.#pongTimer.refresh();
-      }
-    }, pingIntervalMs).unref();
-    this.#pongTimer = setTimeout(() => {
-      if (this.#awaitingPong) missed();
-    }, pongTimeoutMs).unref();
+  constructor(
+    pingIntervalMs: number,
+    pongTimeoutMs: number,
+    socket: { ping(): void },
+    connection: { close(code: number, reason: string): void },
+  ) {
+    this.#socket = socket;
+    this.#connection = connection;
+    this.#pingTimer = setInterval(Heartbeat.#ping, pingIntervalMs, this).unref();
+    this.#pongTimer = setTimeout(Heartbeat.#pongDue, pongTimeoutMs, this).unref();
+  }
+
+  static #ping(heartbeat: Heartbeat): void {
+    heartbeat.#socket.ping();
+    if (!heartbeat.#awaitingPong) {
+      heartbeat.#awaitingPong = true;
+      heartbeat.#pongTimer.refresh();
+    }
+  }
+
+  static #pongDue(heartbeat: Heartbeat): void {
+    if (heartbeat.#awaitingPong) heartbeat.#connection.close(CloseCode.PONG_TIMEOUT, 'pong timeout');
   }
 
   /** A Pong arrived. */
@@ -38,18 +54,30 @@ export class Heartbeat {
   }
 }
 
+/** What the registration TTL tells when it runs out. */
+export interface TtlOwner {
+  /** The TTL ran out; `generation` is the one it was armed in. */
+  ttlExpired(generation: number): void;
+}
+
 /**
  * The registration TTL: {@link restart} on every successful registration and
- * every delisting; `expired` runs a TTL after the last restart, with the
- * generation it was armed in, so that a task queued meanwhile can tell that a
- * later registration restarted it.
+ * every delisting; the owner hears when it runs out, with the generation it
+ * was armed in, so that a task queued meanwhile can tell that a later
+ * registration restarted it.
  */
 export class RegistrationTtl {
   #generation = 0;
+  readonly #owner: TtlOwner;
   readonly #timer: NodeJS.Timeout;
 
-  constructor(ttlMs: number, expired: (generation: number) => void) {
-    this.#timer = setTimeout(() => expired(this.#generation), ttlMs).unref();
+  constructor(ttlMs: number, owner: TtlOwner) {
+    this.#owner = owner;
+    this.#timer = setTimeout(RegistrationTtl.#expired, ttlMs, this).unref();
+  }
+
+  static #expired(ttl: RegistrationTtl): void {
+    ttl.#owner.ttlExpired(ttl.#generation);
   }
 
   /** Bumped by every {@link restart}. */

@@ -41,7 +41,7 @@ export class SerialQueue {
   /** Runs `task` now if nothing waits, else after the tasks queued before it. */
   run(task: () => MaybePromise<void>): void {
     if (this.#waiting > 0) {
-      this.#track(this.#tail.then(task));
+      this.track(this.#tail.then(task));
       return;
     }
     let result: MaybePromise<void>;
@@ -51,10 +51,11 @@ export class SerialQueue {
       this.#hooks.error(error);
       return;
     }
-    if (isPromise(result)) this.#track(result);
+    if (isPromise(result)) this.track(result);
   }
 
-  #track(work: Promise<void>): void {
+  /** Counts `work` (a task that already started) as waiting: the tasks run after this wait for it. */
+  track(work: Promise<void>): void {
     if (++this.#waiting === this.#limit) this.#hooks.pause();
     this.#tail = work
       .catch((error: unknown) => this.#hooks.error(error))

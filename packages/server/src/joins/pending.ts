@@ -7,8 +7,8 @@
  */
 
 import { encodeJoinRequest, int64ToString, type JoinResponse } from '@masterserver/protocol';
+import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
 import { ConvReservations } from './convs.js';
-import { type Deadline, DeadlineQueue } from './deadlines.js';
 import type { JoinOutcome, JoinPlayer } from './outcome.js';
 import { RandomPool } from './random-pool.js';
 

@@ -6,16 +6,21 @@
  * the probed IP with the nonce of a round still running, and everything else
  * on the socket dropped without a reply.
  *
+ * Per watched address it keeps one small object and no timer of its own: the
+ * re-probes of every address share one deadline queue (they all wait the same
+ * interval), and only running rounds hold a timer.
+ *
  * @module
  */
 
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
 import { normalizeIp } from '../http/client-ip.js';
 import type { Logger } from '../logger.js';
 import { SendPacer } from './rate-limit.js';
-import type { AddressWatch, Reachability, ReachabilityMode } from './reachability.js';
+import type { AddressWatch, Reachability, ReachabilityMode, VerdictListener } from './reachability.js';
 
 // TODO(protocol): use the protocol package's datagram codec
 const PREFIX = Buffer.from([0xff, 0xff, 0xff, 0xff]);
@@ -54,29 +59,94 @@ export interface ProberOptions {
   events?: ProbeEvents | undefined;
 }
 
-interface Round {
+/** A running probe round of one address. */
+class Round {
+  /** The probe datagram, with this round's nonce. */
+  readonly probe: Buffer;
+  /** The nonce as latin1 text: the key answers are looked up by. */
   readonly nonce: string;
-  startedAt: number;
-  tries: number;
+  startedAt = 0;
+  tries = 0;
   timer: NodeJS.Timeout | undefined;
-  readonly settled: Promise<boolean>;
-  readonly settle: (reachable: boolean) => void;
+  /** Made only when someone waits for the verdict (`require` mode). */
+  #settled: Promise<boolean> | undefined;
+  #resolve: ((reachable: boolean) => void) | undefined;
+
+  constructor() {
+    const probe = Buffer.allocUnsafe(DATAGRAM_BYTES);
+    PREFIX.copy(probe, 0);
+    PROBE_MAGIC.copy(probe, PREFIX.length);
+    randomFillSync(probe, PREFIX.length + PROBE_MAGIC.length, NONCE_BYTES);
+    this.probe = probe;
+    this.nonce = probe.toString('latin1', DATAGRAM_BYTES - NONCE_BYTES);
+  }
+
+  /** Resolves with the round's verdict (`false` when it is cancelled). */
+  get settled(): Promise<boolean> {
+    this.#settled ??= new Promise<boolean>((resolve) => {
+      this.#resolve = resolve;
+    });
+    return this.#settled;
+  }
+
+  settle(reachable: boolean): void {
+    this.#resolve?.(reachable);
+  }
 }
 
-interface Watcher {
-  readonly changed: (reachable: boolean) => void;
-}
-
-interface Entry {
+/** One address that listings watch (or that was found unreachable moments ago). */
+class Address {
   readonly key: string;
   readonly ip: string;
   readonly port: number;
-  verdict: boolean | null;
-  verdictAt: number;
-  readonly watchers: Set<Watcher>;
+  verdict: boolean | null = null;
+  verdictAt = 0;
+  /** The watches of the listings of this address: usually one. */
+  watches: Watch[] = [];
   round: Round | undefined;
-  /** The next round while watched, or the end of the retry delay of an unwatched unreachable address. */
+  /** The next round while watched. */
+  next: Deadline | undefined;
+  /** A one-off timer: the end of the retry delay (unwatched), or the first round after it (watched). */
   timer: NodeJS.Timeout | undefined;
+
+  constructor(key: string, ip: string, port: number) {
+    this.key = key;
+    this.ip = ip;
+    this.port = port;
+  }
+
+  /** Stops the scheduled round and the one-off timer. */
+  unschedule(): void {
+    this.next?.cancel();
+    this.next = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** One listing's watch on an address. */
+class Watch implements AddressWatch {
+  readonly #prober: Prober;
+  readonly address: Address;
+  readonly listener: VerdictListener;
+
+  constructor(prober: Prober, address: Address, listener: VerdictListener) {
+    this.#prober = prober;
+    this.address = address;
+    this.listener = listener;
+  }
+
+  get verdict(): boolean | null {
+    return this.address.verdict;
+  }
+
+  settled(): Promise<boolean> {
+    return this.address.round?.settled ?? Promise.resolve(this.address.verdict === true);
+  }
+
+  release(): void {
+    this.#prober.release(this);
+  }
 }
 
 /** A UDP socket bound to the probe address, probing the addresses listings watch. */
@@ -84,23 +154,23 @@ export class Prober implements Reachability {
   readonly mode: Exclude<ReachabilityMode, 'off'>;
   readonly #socket: Socket;
   readonly #family: 4 | 6;
-  readonly #intervalMs: number;
   readonly #logger: Logger;
   readonly #events: ProbeEvents | undefined;
   readonly #pacer: SendPacer;
-  readonly #entries = new Map<string, Entry>();
+  readonly #reprobes: DeadlineQueue;
+  readonly #addresses = new Map<string, Address>();
   /** Running rounds by nonce (the nonce's 16 bytes as latin1 text). */
-  readonly #rounds = new Map<string, Entry>();
+  readonly #rounds = new Map<string, Address>();
   #closed = false;
 
   private constructor(socket: Socket, family: 4 | 6, options: ProberOptions) {
     this.mode = options.mode;
     this.#socket = socket;
     this.#family = family;
-    this.#intervalMs = options.intervalMs;
     this.#logger = options.logger;
     this.#events = options.events;
     this.#pacer = new SendPacer(options.rate);
+    this.#reprobes = new DeadlineQueue(options.intervalMs);
     socket.on('message', (datagram, from) => this.#received(datagram, from.address));
     socket.on('error', (error) => this.#logger.warn({ err: error.message }, 'probe socket error'));
   }
@@ -129,114 +199,103 @@ export class Prober implements Reachability {
   /** Addresses watched now with each verdict. */
   get counts(): { reachable: number; unreachable: number; unknown: number } {
     const counts = { reachable: 0, unreachable: 0, unknown: 0 };
-    for (const entry of this.#entries.values()) {
-      if (entry.watchers.size === 0) continue;
-      if (entry.verdict === true) counts.reachable++;
-      else if (entry.verdict === false) counts.unreachable++;
+    for (const address of this.#addresses.values()) {
+      if (address.watches.length === 0) continue;
+      if (address.verdict === true) counts.reachable++;
+      else if (address.verdict === false) counts.unreachable++;
       else counts.unknown++;
     }
     return counts;
   }
 
-  watch(ip: string, port: number, changed: (reachable: boolean) => void): AddressWatch {
-    const address = normalizeIp(ip);
-    const key = `${address}|${port}`;
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      entry = {
-        key,
-        ip: address,
-        port,
-        verdict: null,
-        verdictAt: 0,
-        watchers: new Set(),
-        round: undefined,
-        timer: undefined,
-      };
-      this.#entries.set(key, entry);
+  watch(ip: string, port: number, listener: VerdictListener): AddressWatch {
+    const canonical = normalizeIp(ip);
+    const key = `${canonical}|${port}`;
+    let address = this.#addresses.get(key);
+    if (address === undefined) {
+      address = new Address(key, canonical, port);
+      this.#addresses.set(key, address);
     }
-    const watcher: Watcher = { changed };
-    const first = entry.watchers.size === 0;
-    entry.watchers.add(watcher);
-    if (first) {
-      clearTimeout(entry.timer);
-      entry.timer = undefined;
+    const watch = new Watch(this, address, listener);
+    address.watches.push(watch);
+    if (address.watches.length === 1 && address.round === undefined) {
+      address.unschedule();
       // A new listing of the address is probed now, unless it was found unreachable moments ago.
-      if (entry.round === undefined && !this.#recentlyUnreachable(entry)) this.#startRound(entry);
-      else if (entry.round === undefined) {
-        this.#scheduleNext(entry, UNREACHABLE_RETRY_MS - (performance.now() - entry.verdictAt));
-      }
+      const wait = UNREACHABLE_RETRY_MS - (performance.now() - address.verdictAt);
+      if (address.verdict === false && wait > 0) {
+        address.timer = setTimeout(() => this.#due(address), wait).unref();
+      } else this.#startRound(address);
     }
-    const target = entry;
-    return {
-      get verdict() {
-        return target.verdict;
-      },
-      settled: () => target.round?.settled ?? Promise.resolve(target.verdict === true),
-      release: () => this.#release(target, watcher),
-    };
+    return watch;
+  }
+
+  /** A listing no longer needs the address of `watch`. */
+  release(watch: Watch): void {
+    const { address } = watch;
+    const at = address.watches.indexOf(watch);
+    if (at === -1) return;
+    address.watches.splice(at, 1);
+    if (address.watches.length > 0) return;
+    // No listing needs the address now: stop probing it.
+    address.unschedule();
+    this.#endRound(address, false, false);
+    const wait = UNREACHABLE_RETRY_MS - (performance.now() - address.verdictAt);
+    if (address.verdict === false && wait > 0) {
+      // Kept for the retry delay, so that a registration in that time is refused at once.
+      address.timer = setTimeout(() => this.#forget(address), wait).unref();
+    } else this.#forget(address);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#pacer.clear();
-    for (const entry of this.#entries.values()) {
-      clearTimeout(entry.timer);
-      this.#endRound(entry, false, false);
+    this.#reprobes.clear();
+    for (const address of this.#addresses.values()) {
+      address.unschedule();
+      this.#endRound(address, false, false);
     }
-    this.#entries.clear();
+    this.#addresses.clear();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
-  #recentlyUnreachable(entry: Entry): boolean {
-    return entry.verdict === false && performance.now() - entry.verdictAt < UNREACHABLE_RETRY_MS;
+  #forget(address: Address): void {
+    if (address.watches.length === 0 && this.#addresses.get(address.key) === address) {
+      this.#addresses.delete(address.key);
+    }
   }
 
-  #release(entry: Entry, watcher: Watcher): void {
-    if (!entry.watchers.delete(watcher) || entry.watchers.size > 0) return;
-    // No listing needs the address now: stop probing it.
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    this.#endRound(entry, false, false);
-    if (this.#recentlyUnreachable(entry)) {
-      // Kept for the retry delay, so that a registration in that time is refused at once.
-      entry.timer = setTimeout(
-        () => this.#entries.delete(entry.key),
-        UNREACHABLE_RETRY_MS - (performance.now() - entry.verdictAt),
-      ).unref();
-    } else if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
-  }
+  /** The next round of an address is due (scheduled through the deadline queue or a one-off timer). */
+  readonly #due = (address: Address): void => {
+    address.next = undefined;
+    address.timer = undefined;
+    if (address.watches.length > 0 && address.round === undefined) this.#startRound(address);
+  };
 
-  #startRound(entry: Entry): void {
+  #startRound(address: Address): void {
     if (this.#closed) return;
-    let settle: (reachable: boolean) => void = () => {};
-    const settled = new Promise<boolean>((resolve) => {
-      settle = resolve;
-    });
-    const nonce = randomBytes(NONCE_BYTES);
-    const round: Round = { nonce: nonce.toString('latin1'), startedAt: 0, tries: 0, timer: undefined, settled, settle };
-    entry.round = round;
-    this.#rounds.set(round.nonce, entry);
-    const probe = Buffer.concat([PREFIX, PROBE_MAGIC, nonce], DATAGRAM_BYTES);
-    this.#sendProbe(entry, round, probe);
+    const round = new Round();
+    address.round = round;
+    this.#rounds.set(round.nonce, address);
+    this.#sendProbe(address, round);
   }
 
   /** Sends the next probe of `round` when the cap allows, then waits {@link PROBE_SPACING_MS} for an answer. */
-  #sendProbe(entry: Entry, round: Round, probe: Buffer): void {
+  #sendProbe(address: Address, round: Round): void {
     this.#pacer.schedule(() => {
-      if (entry.round !== round) return;
+      if (address.round !== round) return;
       if (round.tries === 0) round.startedAt = performance.now();
       round.tries++;
-      this.#socket.send(probe, entry.port, this.#target(entry.ip), (error) => {
-        if (error !== null)
-          this.#logger.debug({ ip: entry.ip, port: entry.port, err: error.message }, 'probe not sent');
+      this.#socket.send(round.probe, address.port, this.#target(address.ip), (error) => {
+        if (error !== null) {
+          this.#logger.debug({ ip: address.ip, port: address.port, err: error.message }, 'probe not sent');
+        }
       });
       this.#events?.sent();
       round.timer = setTimeout(() => {
-        if (entry.round !== round) return;
-        if (round.tries < PROBE_TRIES) this.#sendProbe(entry, round, probe);
-        else this.#endRound(entry, false, true);
+        if (address.round !== round) return;
+        if (round.tries < PROBE_TRIES) this.#sendProbe(address, round);
+        else this.#endRound(address, false, true);
       }, PROBE_SPACING_MS).unref();
     });
   }
@@ -247,45 +306,36 @@ export class Prober implements Reachability {
   }
 
   #received(datagram: Buffer, from: string): void {
-    const accepted = this.#answer(datagram, normalizeIp(from));
-    this.#events?.received(accepted);
+    this.#events?.received(this.#answer(datagram, normalizeIp(from)));
   }
 
   /** Takes an answer to a running round from the probed IP; anything else is dropped. */
   #answer(datagram: Buffer, from: string): boolean {
     if (datagram.length !== DATAGRAM_BYTES) return false;
     if (datagram.compare(PREFIX, 0, 4, 0, 4) !== 0 || datagram.compare(REPLY_MAGIC, 0, 8, 4, 12) !== 0) return false;
-    const entry = this.#rounds.get(datagram.toString('latin1', 12, 28));
-    if (entry === undefined || entry.ip !== from) return false;
-    this.#endRound(entry, true, true);
+    const address = this.#rounds.get(datagram.toString('latin1', 12, 28));
+    if (address === undefined || address.ip !== from) return false;
+    this.#endRound(address, true, true);
     return true;
   }
 
-  /** Ends the running round of `entry` (if any) with `reachable`; `decided`: it is a verdict, not a cancellation. */
-  #endRound(entry: Entry, reachable: boolean, decided: boolean): void {
-    const round = entry.round;
+  /** Ends the running round of `address` (if any) with `reachable`; `decided`: a verdict, not a cancellation. */
+  #endRound(address: Address, reachable: boolean, decided: boolean): void {
+    const round = address.round;
     if (round === undefined) return;
-    entry.round = undefined;
+    address.round = undefined;
     this.#rounds.delete(round.nonce);
     clearTimeout(round.timer);
     if (!decided) {
       round.settle(false);
       return;
     }
-    const changed = entry.verdict !== reachable;
-    entry.verdict = reachable;
-    entry.verdictAt = performance.now();
-    this.#events?.verdict(reachable, (entry.verdictAt - round.startedAt) / 1000);
+    const changed = address.verdict !== reachable;
+    address.verdict = reachable;
+    address.verdictAt = performance.now();
+    this.#events?.verdict(reachable, (address.verdictAt - round.startedAt) / 1000);
     round.settle(reachable);
-    if (changed) for (const watcher of [...entry.watchers]) watcher.changed(reachable);
-    if (entry.watchers.size > 0) this.#scheduleNext(entry);
-  }
-
-  #scheduleNext(entry: Entry, delayMs = this.#intervalMs): void {
-    clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
-      if (entry.watchers.size > 0 && entry.round === undefined) this.#startRound(entry);
-    }, delayMs).unref();
+    if (changed) for (const watch of [...address.watches]) watch.listener.reachabilityChanged(watch, reachable);
+    if (address.watches.length > 0) address.next = this.#reprobes.add(this.#due, address);
   }
 }

@@ -26,11 +26,17 @@ export interface AddressWatch {
   release(): void;
 }
 
+/** Who hears of a watched address's new verdicts. */
+export interface VerdictListener {
+  /** The verdict on the address `watch` watches changed to `reachable`. */
+  reachabilityChanged(watch: AddressWatch, reachable: boolean): void;
+}
+
 /** Reachability as the gateway sees it. */
 export interface Reachability {
   readonly mode: ReachabilityMode;
-  /** Watches `ip`:`port` for a listing; `changed` runs with every new verdict until {@link AddressWatch.release}. */
-  watch(ip: string, port: number, changed: (reachable: boolean) => void): AddressWatch;
+  /** Watches `ip`:`port` for a listing; `listener` hears of every new verdict until {@link AddressWatch.release}. */
+  watch(ip: string, port: number, listener: VerdictListener): AddressWatch;
   /** Stops probing and releases the socket. */
   close(): Promise<void>;
 }

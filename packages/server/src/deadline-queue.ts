@@ -1,20 +1,33 @@
 /**
- * Join timeouts without a timer per join. Every join waits the same time, so
- * deadlines expire in the order they were set: one queue and one timer (for
- * the oldest deadline still waiting) serve every pending join of the instance.
+ * Deadlines of one fixed duration without a timer each: they expire in the
+ * order they were set, so one queue and one timer (for the oldest deadline
+ * still waiting) serve them all. The join timeouts of an instance and the
+ * reachability probe's re-probe schedule each use one.
  *
  * @module
  */
 
-interface Entry {
-  readonly at: number;
-  /** Cleared when the deadline is cancelled. */
-  expire: (() => void) | undefined;
-}
-
-/** A deadline that can be cancelled (the join was answered first). */
+/** A deadline that can be cancelled (e.g. the join was answered first). */
 export interface Deadline {
   cancel(): void;
+}
+
+/** One deadline: the queue's entry and the handle its caller cancels it with (one object, no closure). */
+class Entry implements Deadline {
+  readonly at: number;
+  /** Cleared when the deadline is cancelled. */
+  expire: ((item: unknown) => void) | undefined;
+  readonly item: unknown;
+
+  constructor(at: number, expire: (item: unknown) => void, item: unknown) {
+    this.at = at;
+    this.expire = expire;
+    this.item = item;
+  }
+
+  cancel(): void {
+    this.expire = undefined;
+  }
 }
 
 /** Deadlines of one fixed duration, expiring in order. */
@@ -38,16 +51,17 @@ export class DeadlineQueue {
     return size;
   }
 
-  /** Calls `expire` once the duration has passed, unless the returned deadline is cancelled first. */
-  add(expire: () => void): Deadline {
-    const entry: Entry = { at: this.#now() + this.#durationMs, expire };
+  /**
+   * Calls `expire(item)` once the duration has passed, unless the returned deadline is cancelled first.
+   * (`item` lets many deadlines share one `expire` function instead of a closure each.)
+   */
+  add(expire: () => void): Deadline;
+  add<T>(expire: (item: T) => void, item: T): Deadline;
+  add(expire: (item: unknown) => void, item?: unknown): Deadline {
+    const entry = new Entry(this.#now() + this.#durationMs, expire, item);
     this.#entries.push(entry);
     if (this.#timer === undefined) this.#arm(entry.at);
-    return {
-      cancel() {
-        entry.expire = undefined;
-      },
-    };
+    return entry;
   }
 
   /** Cancels every deadline (without calling them) and stops the timer. */
@@ -74,7 +88,7 @@ export class DeadlineQueue {
       this.#head++;
       const expire = entry.expire;
       entry.expire = undefined;
-      expire?.();
+      expire?.(entry.item);
     }
     if (this.#head >= 1024 && this.#head * 2 >= entries.length) {
       this.#entries = entries.slice(this.#head);
