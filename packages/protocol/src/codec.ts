@@ -18,6 +18,8 @@ import type {
   ResponseError,
 } from './messages.js';
 import {
+  INT32_MAX,
+  INT32_MIN,
   readMetadata,
   validateJoinRequest,
   validateJoinResponse,
@@ -81,7 +83,7 @@ function checkInt(value: number, min: number, max: number, name: string): number
   return value;
 }
 
-const int32 = (value: number, name: string): number => checkInt(value, -2147483648, 2147483647, name);
+const int32 = (value: number, name: string): number => checkInt(value, INT32_MIN, INT32_MAX, name);
 
 /**
  * Encodes a general response to the request `id`: `error` absent means success.
