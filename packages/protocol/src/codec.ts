@@ -21,6 +21,7 @@ import {
   INT32_MAX,
   INT32_MIN,
   readMetadata,
+  UINT32_MAX,
   validateJoinRequest,
   validateJoinResponse,
   validateRegistration,
@@ -104,7 +105,7 @@ export function encodeJoinRequest(request: Omit<JoinRequest, 'metadata'> & { id:
   return (
     `{"metadata":{"type":${MessageType.JOIN},"id":${int64ToString(request.id)}},` +
     `"sessionToken":${JSON.stringify(request.sessionToken)},"username":${JSON.stringify(request.username)},` +
-    `"clantag":${JSON.stringify(request.clantag)},"conv":${checkInt(request.conv, 0, 4294967295, 'conv')}}`
+    `"clantag":${JSON.stringify(request.clantag)},"conv":${checkInt(request.conv, 0, UINT32_MAX, 'conv')}}`
   );
 }
 

@@ -27,6 +27,7 @@ export {
 } from './codec.js';
 export {
   CloseCode,
+  ConvRange,
   InfoLimits,
   MessageType,
   RegistrationError,
@@ -49,6 +50,14 @@ export type {
   ResponseError,
   ServerInfo,
 } from './messages.js';
+export {
+  decodeProbe,
+  decodeProbeReply,
+  encodeProbe,
+  encodeProbeReply,
+  isConnectionless,
+  ProbeDatagram,
+} from './probe.js';
 export {
   codePointLength,
   INT32_MAX,
