@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  ClientStoppedError,
   type DisconnectInfo,
   GameServerClient,
   type GameServerClientOptions,
@@ -12,8 +13,9 @@ import {
   type PlayerJoin,
   type ResponseError,
   rejectJoin,
+  type StopInfo,
 } from '@masterserver/sdk';
-import { fetchRaw, postJson, waitFor } from '@masterserver/testing';
+import { delay, fetchRaw, postJson, waitFor } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
@@ -73,6 +75,7 @@ describe('SDK ⇄ real MS – registration and joins', () => {
       maxPlayers: 12,
       hasPassword: false,
       gameState: 0,
+      reachable: null,
     });
   });
 
@@ -142,6 +145,67 @@ describe('SDK ⇄ real MS – registration and joins', () => {
     await c.whenRegistered();
     await c.close();
     assert.equal(await find('sdk-close'), undefined);
+  });
+});
+
+describe('SDK ⇄ real MS – the stop rule', () => {
+  it('two SDK clients register one address: the older stops for good (4005, naming the address), the newer stays listed, no flapping', async () => {
+    const t = await startMs();
+    const port = 41700;
+    const make = (name: string) =>
+      new GameServerClient({
+        url: t.wsUrl,
+        regToken: TOKEN,
+        info: { name, port, map: 'mp_box', playlist: 'tdm', maxPlayers: 8 },
+        registerInterval: 200,
+        minRegisterGap: 0,
+        backoff: { initial: 20, max: 50 },
+      });
+    const first = make('sdk-first');
+    const second = make('sdk-second');
+    const stops: StopInfo[] = [];
+    const disconnects: Record<string, DisconnectInfo[]> = { first: [], second: [] };
+    first.on('stopped', (info) => stops.push(info));
+    second.on('stopped', (info) => stops.push(info));
+    first.on('disconnected', (info) => disconnects.first?.push(info));
+    second.on('disconnected', (info) => disconnects.second?.push(info));
+    const names = async () => (await t.list()).map((s) => s.name);
+    try {
+      await first.start().whenRegistered();
+      assert.deepEqual(await names(), ['sdk-first']);
+      await second.start().whenRegistered();
+      await waitFor('the first stopped', () => stops.length === 1);
+      assert.deepEqual(stops, [
+        {
+          code: 4005,
+          reason: 'superseded',
+          address: `127.0.0.1:${port}`,
+          message:
+            `another game server registered 127.0.0.1:${port} with the masterserver, which closed this connection ` +
+            '(4005 superseded); not reconnecting',
+        },
+      ]);
+      assert.deepEqual(first.status, { state: 'stopped', code: 4005, reason: 'superseded' });
+      await assert.rejects(first.whenRegistered(), ClientStoppedError);
+      // Ten of the second's registration intervals, and many times the first's backoff: nothing moves.
+      const until = performance.now() + 2_000;
+      while (performance.now() < until) {
+        assert.deepEqual(await names(), ['sdk-second']);
+        await delay(100);
+      }
+      assert.deepEqual(stops.length, 1, 'exactly one stopped');
+      assert.equal(first.status.state, 'stopped');
+      assert.equal(second.status.state, 'registered');
+      assert.deepEqual(
+        disconnects.first?.map((d) => [d.code, d.reconnectIn]),
+        [[4005, undefined]],
+        'the first never came back',
+      );
+      assert.deepEqual(disconnects.second, [], 'the second was never disturbed');
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await t.close();
+    }
   });
 });
 
