@@ -11,11 +11,12 @@ import {
   type GameServerClientOptions,
   JoinErrorType,
   type PlayerJoin,
+  probeReply,
   type ResponseError,
   rejectJoin,
   type StopInfo,
 } from '@masterserver/sdk';
-import { delay, fetchRaw, postJson, waitFor } from '@masterserver/testing';
+import { delay, fetchRaw, postJson, probeUdp, waitFor } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
@@ -311,6 +312,8 @@ describe('examples/game-server.js', () => {
     try {
       const listed = await waitFor('the example listed', async () => (await t.list())[0], 10_000);
       assert.equal(listed.name, 'example-smoke');
+      const { probe, answer } = await probeUdp('127.0.0.1', port);
+      assert.deepEqual(answer, probeReply(probe), 'the reachability probe is answered on the game port');
       const res = await postJson(`${t.url}/v2/client/join`, { serverId: listed.id, username: 'Player', clantag: '' });
       assert.equal(res.status, 200, res.text);
       const { sessionToken, conv } = res.json as { sessionToken: string; conv: number };
@@ -331,6 +334,40 @@ describe('examples/game-server.js', () => {
       assert.deepEqual(await t.list(), []);
     } finally {
       player.close();
+      child.kill('SIGKILL');
+      await t.close();
+    }
+  });
+
+  it('binds its game port before it registers: a port in use stops it with one line naming the port, unlisted', async () => {
+    const t = await startMs();
+    const squatter = createSocket('udp4');
+    squatter.bind(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const { port } = squatter.address();
+    const child = spawn(process.execPath, [example], {
+      env: { ...process.env, MS_URL: t.wsUrl, MS_REG_TOKEN: TOKEN, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      assert.equal((await once(child, 'exit'))[0], 1);
+      assert.equal(
+        stderr,
+        `game port udp ${port} is in use by another process, perhaps another game server\n`,
+        'one line naming the port',
+      );
+      assert.equal(stdout, '');
+      assert.equal(t.ms.gateway.connectionCount, 0, 'it never connected');
+    } finally {
+      squatter.close();
       child.kill('SIGKILL');
       await t.close();
     }
