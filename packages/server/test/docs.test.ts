@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { CloseCode, RegistrationError, registrationErrorMessage } from '@masters
 import { freeUdpPorts, markdownTable, waitFor } from '@masterserver/testing';
 import { ClusterKeys } from '../src/cluster/keys.js';
 import { ApiError } from '../src/index.js';
+import { spawnCaptured } from './cli-helpers.js';
 import { startMs, TOKEN } from './helpers.js';
 
 const doc = (name: string): string => readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
@@ -169,7 +169,7 @@ describe('the README walk-through: the example game server and gs-sim side by si
     const script = snippet
       .replaceAll(':8080', `:${new URL(t.url).port}`)
       .replace('--count', offset === 0 ? '--count' : `--port ${simBase + offset} --count`);
-    const shell = spawn('bash', ['-c', `${script}\nwait`], {
+    const shell = spawnCaptured('bash', ['-c', `${script}\nwait`], {
       cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
       env: {
         ...process.env,
@@ -178,27 +178,23 @@ describe('the README walk-through: the example game server and gs-sim side by si
         ...(offset === 0 ? {} : { PORT: String(examplePort + offset) }),
       },
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    shell.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    shell.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = once(shell, 'exit');
+    const output = (): string => shell.stdout() + shell.stderr();
     try {
       await waitFor('101 listed servers', async () => (await t.list()).length === count + 1, 20_000, 100);
       const names = (await t.list()).map((server) => String(server.name));
       assert.ok(names.includes('Example server'), names.join(', '));
       assert.equal(names.filter((name) => /^sim-\d+$/.test(name)).length, count);
-      await waitFor('gs-sim saying all are registered', () => output.includes(`all ${count} servers registered`), 5000);
-      assert.doesNotMatch(output, /in use|not started|4005|superseded|reconnecting|retrying/, output);
-      assert.match(output, /game server on udp\/\d+\nlisted on the masterserver/);
+      await waitFor(
+        'gs-sim saying all are registered',
+        () => output().includes(`all ${count} servers registered`),
+        5000,
+      );
+      assert.doesNotMatch(output(), /in use|not started|4005|superseded|reconnecting|retrying/, output());
+      assert.match(shell.stdout(), /game server on udp\/\d+\nlisted on the masterserver/);
     } finally {
-      process.kill(-(shell.pid as number), 'SIGTERM');
-      await exited;
+      process.kill(-(shell.child.pid as number), 'SIGTERM');
+      await shell.exited;
       await t.close();
     }
   });

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { probeReply } from '@masterserver/sdk';
 import { freeUdpPorts, probeUdp, waitFor } from '@masterserver/testing';
 import { WebSocketServer } from 'ws';
-import { spawnSim } from './gs-sim-helpers.js';
+import { spawnSim } from './cli-helpers.js';
 import { startMs, TOKEN } from './helpers.js';
 
 /** Holds `port` on 127.0.0.1, as another game server would. */

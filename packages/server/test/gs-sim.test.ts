@@ -4,8 +4,7 @@ import type { SimulationOptions } from '@masterserver/sdk';
 import { freeUdpPorts, postJson, waitFor } from '@masterserver/testing';
 import { type GsSimOutput, gsSim, PROGRESS_INTERVAL, parseGsSimConfig } from '../src/cli/gs-sim.js';
 import type { Logger } from '../src/logger.js';
-import { runCli } from './cli-helpers.js';
-import { type Sim, spawnSim } from './gs-sim-helpers.js';
+import { type Captured, runCli, spawnSim } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
 /** The first of 200 consecutive UDP ports found free on 127.0.0.1 (see `before`), for the game ports. */
@@ -17,7 +16,7 @@ function withGamePorts(args: string[]): string[] {
   return args.includes('--port') || args.includes('--no-udp') ? args : [...args, '--port', String(gamePorts)];
 }
 
-const startSim = (args: string[], env: NodeJS.ProcessEnv = {}): Sim => spawnSim(withGamePorts(args), env);
+const startSim = (args: string[], env: NodeJS.ProcessEnv = {}): Captured => spawnSim(withGamePorts(args), env);
 
 /**
  * Runs `gsSim` in this process, writing to `out`. `stop` calls the SIGTERM

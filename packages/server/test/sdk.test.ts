@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +17,7 @@ import {
 } from '@masterserver/sdk';
 import { delay, fetchRaw, postJson, probeUdp, waitFor } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
+import { spawnCaptured } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
 type Listed = Record<string, unknown>;
@@ -296,18 +296,9 @@ describe('examples/game-server.js', () => {
   it('gets listed, lets a joined player in over UDP with its session token, counts it, and leaves on SIGTERM', async () => {
     const t = await startMs();
     const port = await freeUdpPort();
-    const child = spawn(process.execPath, [example], {
+    const { child, stdout, stderr, exited } = spawnCaptured(process.execPath, [example], {
       env: { ...process.env, MS_URL: t.wsUrl, MS_REG_TOKEN: TOKEN, PORT: String(port), NAME: 'example-smoke' },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = once(child, 'exit');
     const player = createSocket('udp4');
     try {
       const listed = await waitFor('the example listed', async () => (await t.list())[0], 10_000);
@@ -330,7 +321,7 @@ describe('examples/game-server.js', () => {
       player.send('bye', port, '127.0.0.1');
       assert.equal(String((await again)[0]), 'bye\n');
       child.kill('SIGTERM');
-      assert.equal((await exited)[0], 0, output);
+      assert.equal(await exited, 0, stdout() + stderr());
       assert.deepEqual(await t.list(), []);
     } finally {
       player.close();
@@ -345,26 +336,17 @@ describe('examples/game-server.js', () => {
     squatter.bind(0, '127.0.0.1');
     await once(squatter, 'listening');
     const { port } = squatter.address();
-    const child = spawn(process.execPath, [example], {
+    const { child, stdout, stderr, exited } = spawnCaptured(process.execPath, [example], {
       env: { ...process.env, MS_URL: t.wsUrl, MS_REG_TOKEN: TOKEN, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
     });
     try {
-      assert.equal((await once(child, 'exit'))[0], 1);
+      assert.equal(await exited, 1);
       assert.equal(
-        stderr,
+        stderr(),
         `game port udp ${port} is in use by another process, perhaps another game server\n`,
         'one line naming the port',
       );
-      assert.equal(stdout, '');
+      assert.equal(stdout(), '');
       assert.equal(t.ms.gateway.connectionCount, 0, 'it never connected');
     } finally {
       squatter.close();
