@@ -132,6 +132,9 @@ async function main() {
         String(10_000 + i),
         '--register-interval',
         values['register-interval'],
+        // Game ports would double each process's file descriptors (and span ports other processes use);
+        // this run measures the list, not the probe.
+        '--no-udp',
       ],
       `gs-sim-${i + 1}`,
     );

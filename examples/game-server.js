@@ -1,8 +1,9 @@
 // @ts-check
 /**
- * A minimal game server on @masterserver/sdk: it gets listed on a
- * masterserver, lets players join while it has room, and lets in over UDP
- * only the players the masterserver sent (they present their session token).
+ * A minimal game server on @masterserver/sdk: it binds its game port, gets
+ * listed on a masterserver, answers the masterserver's reachability probe, lets
+ * players join while it has room, and lets in over UDP only the players the
+ * masterserver sent (they present their session token).
  *
  *   npm run build
  *   MS_URL=ws://127.0.0.1:8080/v2/server/ws MS_REG_TOKEN=<token> node examples/game-server.js
@@ -10,12 +11,12 @@
  * A player joins with POST /v2/client/join on the masterserver, gets
  * {ip, port, sessionToken, conv}, and sends the token to the game:
  *
- *   echo -n <sessionToken> | nc -u -w1 127.0.0.1 37015
+ *   echo -n <sessionToken> | nc -u -w1 127.0.0.1 37500
  */
-import { createSocket } from 'node:dgram';
-import { GameServerClient, JoinErrorType, rejectJoin } from '@masterserver/sdk';
+import { answerProbes, bindGamePort, GameServerClient, JoinErrorType, rejectJoin } from '@masterserver/sdk';
 
-const PORT = Number(process.env.PORT ?? 37015);
+// Not gs-sim's 37015 and up: the two can run side by side on one machine.
+const PORT = Number(process.env.PORT ?? 37500);
 const MAX_PLAYERS = 16;
 /** @type {Map<string, string>} The players in the game: "ip:port" → username. */
 const players = new Map();
@@ -43,10 +44,21 @@ ms.on('disconnected', ({ code, reason, reconnectIn }) => {
   if (reconnectIn !== undefined)
     console.warn(`masterserver connection closed (${code} ${reason}), retrying in ${reconnectIn} ms`);
 });
+// Another game server registered our address (4005), or we are banned (4011): retrying would not help.
+ms.on('stopped', ({ message }) => {
+  console.error(message);
+  process.exit(1);
+});
 
-// The game's own traffic: here one UDP datagram with the session token lets a player in, "bye" lets it out.
-const udp = createSocket('udp4');
-udp.on('message', (data, from) => {
+// The game port first: if another process has it, registering would take that server's listing.
+const udp = await bindGamePort({ port: PORT }).catch((/** @type {Error} */ error) => {
+  console.error(error.message);
+  process.exit(1);
+});
+
+// The masterserver's probes are answered by the SDK; the rest is the game's own traffic: here one UDP
+// datagram with the session token lets a player in, "bye" lets it out.
+answerProbes(udp, (data, from) => {
   const key = `${from.address}:${from.port}`;
   const reply = (/** @type {string} */ text) => udp.send(`${text}\n`, from.port, from.address);
   const text = data.toString().trim();
@@ -65,10 +77,8 @@ udp.on('message', (data, from) => {
   reply(`welcome, ${session.username} (conv ${session.conv})`);
 });
 
-udp.bind(PORT, () => {
-  console.log(`game server on udp/${PORT}`);
-  ms.start();
-});
+console.log(`game server on udp/${PORT}`);
+ms.start();
 
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
   process.once(signal, async () => {

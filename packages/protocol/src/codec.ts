@@ -18,7 +18,10 @@ import type {
   ResponseError,
 } from './messages.js';
 import {
+  INT32_MAX,
+  INT32_MIN,
   readMetadata,
+  UINT32_MAX,
   validateJoinRequest,
   validateJoinResponse,
   validateRegistration,
@@ -81,7 +84,7 @@ function checkInt(value: number, min: number, max: number, name: string): number
   return value;
 }
 
-const int32 = (value: number, name: string): number => checkInt(value, -2147483648, 2147483647, name);
+const int32 = (value: number, name: string): number => checkInt(value, INT32_MIN, INT32_MAX, name);
 
 /**
  * Encodes a general response to the request `id`: `error` absent means success.
@@ -102,7 +105,7 @@ export function encodeJoinRequest(request: Omit<JoinRequest, 'metadata'> & { id:
   return (
     `{"metadata":{"type":${MessageType.JOIN},"id":${int64ToString(request.id)}},` +
     `"sessionToken":${JSON.stringify(request.sessionToken)},"username":${JSON.stringify(request.username)},` +
-    `"clantag":${JSON.stringify(request.clantag)},"conv":${checkInt(request.conv, 0, 4294967295, 'conv')}}`
+    `"clantag":${JSON.stringify(request.clantag)},"conv":${checkInt(request.conv, 0, UINT32_MAX, 'conv')}}`
   );
 }
 

@@ -106,3 +106,15 @@ export const InfoLimits = {
   USERNAME_MAX: 32,
   CLANTAG_MAX: 32,
 } as const;
+
+/**
+ * The `conv` values the MS hands out with a join (docs/protocol.md#join): a UINT32 other than 0 and
+ * `0xFFFFFFFF`, which marks connectionless packets such as the reachability probe
+ * (docs/protocol.md#reachability). A game server accepts any UINT32, as the base protocol says.
+ */
+export const ConvRange = {
+  /** The smallest `conv` the MS hands out. */
+  MIN: 1,
+  /** The largest `conv` the MS hands out. */
+  MAX: 0xfffffffe,
+} as const;

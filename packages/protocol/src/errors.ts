@@ -1,5 +1,6 @@
 /**
- * The one error class of the protocol package.
+ * The protocol's error class, and the one option error that the SDK and the
+ * masterserver both throw.
  *
  * @module
  */
@@ -35,6 +36,22 @@ export class ProtocolError extends Error {
   /** The close frame's reason: the message, cut to fit the 123 bytes a close frame allows. */
   get reason(): string {
     return truncateUtf8(this.message, 123);
+  }
+}
+
+/**
+ * An option, or a server info field, has a value it cannot take. Thrown when the value is given (by a
+ * constructor, or by the SDK's `update()`), never later. The SDK and the masterserver share this class.
+ */
+export class OptionError extends Error {
+  /** Stable code. */
+  readonly code = 'INVALID_OPTION';
+  /** The option, as in its options interface, e.g. `backoff.initial`, `info.port` or `pingInterval`. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.name = 'OptionError';
+    this.option = option;
   }
 }
 

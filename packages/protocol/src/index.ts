@@ -27,12 +27,13 @@ export {
 } from './codec.js';
 export {
   CloseCode,
+  ConvRange,
   InfoLimits,
   MessageType,
   RegistrationError,
   registrationErrorMessage,
 } from './codes.js';
-export { ProtocolError, ProtocolErrorCode, truncateUtf8 } from './errors.js';
+export { OptionError, ProtocolError, ProtocolErrorCode, truncateUtf8 } from './errors.js';
 export { INT64_MAX, INT64_MIN, type Int64, int64ToString, isInt64, toInt64 } from './int64.js';
 export { JsonDecimal, JsonSyntaxError, type JsonValue, needsExactParse, parseExact, parseJson } from './json.js';
 export type { PublicServer } from './listing.js';
@@ -51,13 +52,28 @@ export type {
 } from './messages.js';
 export { checkPlayerNames, type PlayerNames } from './names.js';
 export {
+  decodeProbe,
+  decodeProbeReply,
+  encodeProbe,
+  encodeProbeReply,
+  isConnectionless,
+  ProbeDatagram,
+} from './probe.js';
+export {
   codePointLength,
+  INT32_MAX,
+  INT32_MIN,
   invalidInfoField,
+  isInt32,
   isJsonObject,
   readMetadata,
+  type SchemaFailure,
+  UINT16_MAX,
+  UINT32_MAX,
   validateGeneralResponse,
   validateJoinRequest,
   validateJoinResponse,
   validateRegistration,
   validateRegistrationResponse,
+  validateServerInfo,
 } from './validate.js';

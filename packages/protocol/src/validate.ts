@@ -22,32 +22,47 @@ import type {
 
 type JsonObject = { [key: string]: JsonValue };
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-const UINT32_MAX = 4294967295;
-const UINT16_MAX = 65535;
+/** The smallest INT32: -2^31. */
+export const INT32_MIN = -2147483648;
+/** The largest INT32: 2^31-1. */
+export const INT32_MAX = 2147483647;
+/** The largest UINT32: 2^32-1. */
+export const UINT32_MAX = 4294967295;
+/** The largest UINT16: 2^16-1. */
+export const UINT16_MAX = 65535;
 
 /** True for a JSON object (not an array, not null, not a {@link JsonDecimal} number). */
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonDecimal);
 }
 
+/**
+ * How a schema check reports the first wrong field: its `path` (e.g. `info.port`), what it must be (e.g.
+ * `a UINT16`), and the value found. It throws; the validators' default throws a `WRONG_SCHEMA` {@link ProtocolError}.
+ */
+export type SchemaFailure = (path: string, expected: string, value: unknown) => never;
+
 function wrong(path: string, expected: string): never {
   throw new ProtocolError('WRONG_SCHEMA', `wrong schema: ${path} must be ${expected}`);
 }
 
-function integerIn(value: JsonValue | undefined, min: number, max: number): value is number {
+function integerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-function int32(object: JsonObject, key: string, path: string): number {
-  const value = object[key];
-  return integerIn(value, INT32_MIN, INT32_MAX) ? value : wrong(path, 'an INT32');
+/** True for an integer `number` in [{@link INT32_MIN}, {@link INT32_MAX}]. */
+export function isInt32(value: unknown): value is number {
+  return integerIn(value, INT32_MIN, INT32_MAX);
 }
 
-function string(object: JsonObject, key: string, path: string): string {
+function int32(object: JsonObject, key: string, path: string, fail: SchemaFailure = wrong): number {
   const value = object[key];
-  return typeof value === 'string' ? value : wrong(path, 'a string');
+  return isInt32(value) ? value : fail(path, 'an INT32', value);
+}
+
+function string(object: JsonObject, key: string, path: string, fail: SchemaFailure = wrong): string {
+  const value = object[key];
+  return typeof value === 'string' ? value : fail(path, 'a string', value);
 }
 
 function object(parent: JsonObject, key: string, path: string): JsonObject {
@@ -65,7 +80,7 @@ export function readMetadata(message: JsonValue, accepts: (type: number) => bool
   const metadata = message.metadata;
   if (!isJsonObject(metadata)) throw new ProtocolError('INVALID_METADATA', 'invalid metadata: not an object');
   const { type, id } = metadata;
-  if (!integerIn(type, INT32_MIN, INT32_MAX)) {
+  if (!isInt32(type)) {
     throw new ProtocolError('INVALID_METADATA', 'invalid metadata: type must be an integer');
   }
   if (!isInt64(id)) throw new ProtocolError('INVALID_METADATA', 'invalid metadata: id must be an int64 integer');
@@ -78,24 +93,35 @@ export function validateRegistration(
   message: JsonObject,
   metadata: Metadata<typeof MessageType.REGISTRATION>,
 ): RegistrationRequest {
-  const raw = object(message, 'info', 'info');
+  return { metadata, info: validateServerInfo(message.info), regToken: string(message, 'regToken', 'regToken') };
+}
+
+/**
+ * Checks `raw` against the schema of a registration's `info` (docs/protocol.md#messages) and returns a fresh
+ * {@link ServerInfo} holding only its known fields. The first wrong field goes to `fail` (default: a
+ * `WRONG_SCHEMA` {@link ProtocolError}), named by its path from `info`. The game-server SDK checks the info a
+ * game gives it with this same function. Values the schema allows but the list cannot use are
+ * {@link invalidInfoField}'s.
+ */
+export function validateServerInfo(raw: unknown, fail: SchemaFailure = wrong): ServerInfo {
+  if (!isJsonObject(raw)) return fail('info', 'an object', raw);
   const port = raw.port;
   const info: ServerInfo = {
-    name: string(raw, 'name', 'info.name'),
-    desc: string(raw, 'desc', 'info.desc'),
-    port: integerIn(port, 0, UINT16_MAX) ? port : wrong('info.port', 'a UINT16'),
-    map: string(raw, 'map', 'info.map'),
-    playlist: string(raw, 'playlist', 'info.playlist'),
-    curPlayers: int32(raw, 'curPlayers', 'info.curPlayers'),
-    maxPlayers: int32(raw, 'maxPlayers', 'info.maxPlayers'),
-    gameState: int32(raw, 'gameState', 'info.gameState'),
+    name: string(raw, 'name', 'info.name', fail),
+    desc: string(raw, 'desc', 'info.desc', fail),
+    port: integerIn(port, 0, UINT16_MAX) ? port : fail('info.port', 'a UINT16', port),
+    map: string(raw, 'map', 'info.map', fail),
+    playlist: string(raw, 'playlist', 'info.playlist', fail),
+    curPlayers: int32(raw, 'curPlayers', 'info.curPlayers', fail),
+    maxPlayers: int32(raw, 'maxPlayers', 'info.maxPlayers', fail),
+    gameState: int32(raw, 'gameState', 'info.gameState', fail),
   };
   const password = raw.password;
   if (password !== undefined) {
-    if (typeof password !== 'string') wrong('info.password', 'a string when present');
+    if (typeof password !== 'string') fail('info.password', 'a string when present', password);
     info.password = password;
   }
-  return { metadata, info, regToken: string(message, 'regToken', 'regToken') };
+  return info;
 }
 
 /** Validates the body of a player join request whose metadata was read already. */

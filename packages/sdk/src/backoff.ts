@@ -8,6 +8,7 @@
  * @module
  */
 
+import { INT32_MAX } from '@masterserver/protocol';
 import { OptionError } from './errors.js';
 
 /** Options of {@link Backoff}, in milliseconds. */
@@ -45,8 +46,8 @@ export class Backoff {
     if (!Number.isFinite(initial) || initial <= 0) {
       throw new OptionError('backoff.initial', `must be a number of milliseconds > 0, got ${initial}`);
     }
-    if (!Number.isFinite(max) || max < initial || max > 2_147_483_647) {
-      throw new OptionError('backoff.max', `must be from backoff.initial (${initial}) to 2147483647, got ${max}`);
+    if (!Number.isFinite(max) || max < initial || max > INT32_MAX) {
+      throw new OptionError('backoff.max', `must be from backoff.initial (${initial}) to ${INT32_MAX}, got ${max}`);
     }
     if (!Number.isFinite(factor) || factor < 1) throw new OptionError('backoff.factor', `must be ≥ 1, got ${factor}`);
     this.initial = initial;

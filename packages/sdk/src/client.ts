@@ -5,10 +5,16 @@
  * @module
  */
 
-import { int64ToString, type JoinRequest, type ResponseError, type ServerInfo } from '@masterserver/protocol';
+import {
+  CloseCode,
+  int64ToString,
+  type JoinRequest,
+  type ResponseError,
+  type ServerInfo,
+} from '@masterserver/protocol';
 import { TypedEmitter } from './emitter.js';
-import { ClientClosedError } from './errors.js';
-import type { ClientStatus, DisconnectInfo, GameServerClientEvents } from './events.js';
+import { ClientClosedError, ClientStoppedError } from './errors.js';
+import type { ClientStatus, DisconnectInfo, GameServerClientEvents, StopInfo } from './events.js';
 import { applyUpdate, type ServerInfoUpdate } from './info.js';
 import { type PlayerJoin, runJoinHandler } from './join.js';
 import { Link, type LinkContext } from './link.js';
@@ -31,11 +37,39 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+/** `IP:PORT`, with an IPv6 address in brackets. */
+function hostPort(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** What the client says when the MS stops it (docs/protocol.md#close-codes). */
+function stopInfo(code: number, reason: string, ip: string | undefined, port: number): StopInfo {
+  if (code === CloseCode.BANNED) {
+    return {
+      code,
+      reason,
+      address: undefined,
+      message: `banned by the masterserver (${code} ${reason}); not reconnecting`,
+    };
+  }
+  const address = hostPort(ip ?? '*', port);
+  return {
+    code,
+    reason,
+    address,
+    message:
+      `another game server registered ${address} with the masterserver, which closed this connection ` +
+      `(${code} ${reason}); not reconnecting`,
+  };
+}
+
 /**
  * A game server's connection to a masterserver. It registers at once and then
  * every `registerInterval`, answers player joins through `onJoin`, keeps the
  * accepted players' sessions for {@link consumeSession}, and reconnects with
- * full-jitter backoff after any close until {@link close}.
+ * full-jitter backoff after any close until {@link close}, except after a close
+ * with `4005` (another game server registered the same address) or `4011`
+ * (banned): then it stops, emits `stopped`, and waits for {@link start}.
  *
  * @example
  * ```ts
@@ -63,6 +97,7 @@ export class GameServerClient extends TypedEmitter<GameServerClientEvents> {
   #waiters = new Set<Waiter>();
   #closing: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
+  #stopped: StopInfo | undefined;
 
   /** Checks the options (throws {@link OptionError} naming a bad one); does not connect until {@link start}. */
   constructor(options: GameServerClientOptions) {
@@ -98,10 +133,20 @@ export class GameServerClient extends TypedEmitter<GameServerClientEvents> {
     return this.#options.url;
   }
 
-  /** Connects and registers; reconnects after every close until {@link close}. Calling it again does nothing. */
+  /**
+   * Connects and registers; reconnects after every close until {@link close}, or until the MS stops it (`4005`,
+   * `4011`). Calling it again while running does nothing; after a stop it starts over (the game's decision,
+   * never the client's own).
+   */
   start(): this {
     if (this.#closing !== undefined) throw new ClientClosedError('start() after close()');
-    if (this.#status.state === 'idle') this.#connect();
+    if (this.#status.state === 'stopped') {
+      this.#stopped = undefined;
+      this.#options.backoff.reset();
+    } else if (this.#status.state !== 'idle') {
+      return this;
+    }
+    this.#connect();
     return this;
   }
 
@@ -126,13 +171,15 @@ export class GameServerClient extends TypedEmitter<GameServerClientEvents> {
 
   /**
    * Resolves when the server is listed (at once if it is). Rejects with
-   * {@link ClientClosedError} on {@link close}, or with `signal`'s reason when
-   * it aborts. Refusals do not reject: the client keeps trying; listen to
-   * `registrationFailed` to see them.
+   * {@link ClientClosedError} on {@link close}, with {@link ClientStoppedError}
+   * when the MS stops the client (`4005`, `4011`; at once while it is stopped),
+   * or with `signal`'s reason when it aborts. Refusals do not reject: the client
+   * keeps trying; listen to `registrationFailed` to see them.
    */
   whenRegistered(signal?: AbortSignal): Promise<void> {
     if (this.#status.state === 'registered') return Promise.resolve();
     if (this.#closing !== undefined) return Promise.reject(new ClientClosedError());
+    if (this.#stopped !== undefined) return Promise.reject(this.#stoppedError(this.#stopped));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
@@ -166,14 +213,22 @@ export class GameServerClient extends TypedEmitter<GameServerClientEvents> {
     });
     clearTimeout(this.#reconnectTimer);
     this.#sessions.clear();
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const waiter of waiters) waiter.reject(new ClientClosedError());
+    this.#rejectWaiters(new ClientClosedError());
     this.#setStatus({ state: 'closed' });
     const link = this.#link;
     if (link === undefined) this.#resolveClosed?.();
     else link.close(1000, 'game server closing');
     return this.#closing;
+  }
+
+  #rejectWaiters(error: Error): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter.reject(error);
+  }
+
+  #stoppedError(stop: StopInfo): ClientStoppedError {
+    return new ClientStoppedError(stop.code, stop.reason, stop.message);
   }
 
   #setStatus(status: ClientStatus): void {
@@ -246,6 +301,16 @@ export class GameServerClient extends TypedEmitter<GameServerClientEvents> {
     if (this.#closing !== undefined) {
       this.emit('disconnected', disconnect(undefined));
       this.#resolveClosed?.();
+      return;
+    }
+    if (code === CloseCode.SUPERSEDED || code === CloseCode.BANNED) {
+      // Reconnecting would take the listing back from the other server, which would take it back again, forever.
+      const stop = stopInfo(code, reason, link.localAddress, this.#info.port);
+      this.#stopped = stop;
+      this.#setStatus({ state: 'stopped', code, reason });
+      this.emit('disconnected', disconnect(undefined));
+      this.emit('stopped', stop);
+      this.#rejectWaiters(this.#stoppedError(stop));
       return;
     }
     const delay = this.#options.backoff.next();

@@ -4,18 +4,9 @@
  * @module
  */
 
-/** An option or a server info field has a value it cannot take. Thrown at once, never later. */
-export class OptionError extends Error {
-  /** Stable code. */
-  readonly code = 'INVALID_OPTION';
-  /** The option, as in the options interface, e.g. `backoff.initial` or `info.port`. */
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.name = 'OptionError';
-    this.option = option;
-  }
-}
+import { INT32_MAX, OptionError } from '@masterserver/protocol';
+
+export { OptionError };
 
 /** The client was closed (by `close()`) before what was awaited happened. */
 export class ClientClosedError extends Error {
@@ -27,12 +18,31 @@ export class ClientClosedError extends Error {
   }
 }
 
-/** Checks that `value` is a whole number of milliseconds a timer can wait, in `[min, 2^31-1]`. */
+/**
+ * The masterserver closed the connection with a code after which the client stops for good (`4005` superseded,
+ * `4011` banned; docs/protocol.md#close-codes), before what was awaited happened.
+ */
+export class ClientStoppedError extends Error {
+  /** Stable code. */
+  readonly code = 'CLIENT_STOPPED';
+  /** The close code that stopped the client. */
+  readonly closeCode: number;
+  /** The close reason. */
+  readonly reason: string;
+  constructor(closeCode: number, reason: string, message: string) {
+    super(message);
+    this.name = 'ClientStoppedError';
+    this.closeCode = closeCode;
+    this.reason = reason;
+  }
+}
+
+/** Checks that `value` is a whole number of milliseconds a timer can wait, in `[min, 2^31-1]` (a timer's delay is an INT32). */
 export function checkMs(option: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2_147_483_647) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > INT32_MAX) {
     throw new OptionError(
       option,
-      `must be a whole number of milliseconds from ${min} to 2147483647, got ${String(value)}`,
+      `must be a whole number of milliseconds from ${min} to ${INT32_MAX}, got ${String(value)}`,
     );
   }
   return value;

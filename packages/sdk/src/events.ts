@@ -12,7 +12,8 @@ import type { PlayerJoin } from './join.js';
  * Where the client is, tagged by `state`:
  * `idle` (not started) → `connecting` → `connected` (open, not listed) →
  * `registered` (listed), and after any close `reconnecting` → `connecting` …,
- * until `close()` makes it `closed` for good.
+ * until `close()` makes it `closed` for good. A close with `4005` or `4011`
+ * makes it `stopped`: it does not reconnect on its own (`start()` does).
  */
 export type ClientStatus =
   | { readonly state: 'idle' }
@@ -28,6 +29,8 @@ export type ClientStatus =
   | { readonly state: 'registered'; readonly since: number }
   /** Waiting `delay` ms (full-jitter backoff) before connection attempt `attempt`, after the close described. */
   | { readonly state: 'reconnecting'; readonly attempt: number; readonly delay: number; readonly code: number }
+  /** The MS closed the connection with `code` (`4005` superseded, `4011` banned) and `reason`; no reconnect. */
+  | { readonly state: 'stopped'; readonly code: number; readonly reason: string }
   | { readonly state: 'closed' };
 
 /** The state names of {@link ClientStatus}. */
@@ -39,10 +42,29 @@ export interface DisconnectInfo {
   code: number;
   /** The close reason, or the error message for `1006`. */
   reason: string;
-  /** Milliseconds until the next attempt, or `undefined` after `close()`. */
+  /** Milliseconds until the next attempt, or `undefined` after `close()` and when the client stops. */
   reconnectIn: number | undefined;
   /** The error behind the close, if any. */
   error?: Error | undefined;
+}
+
+/**
+ * Payload of `stopped`: the MS closed the connection with a code after which the client stops for good
+ * (docs/protocol.md#close-codes), so that two game servers on one address do not take the listing from
+ * each other forever.
+ */
+export interface StopInfo {
+  /** `4005` (another game server registered the same address) or `4011` (banned). */
+  code: number;
+  /** The close reason the MS sent; for `4011`, the ban's reason. */
+  reason: string;
+  /**
+   * For `4005`, the address `IP:PORT` this client registered: the local IP of its connection with
+   * `info.port` (behind NAT the MS saw the public IP instead). `undefined` for `4011`.
+   */
+  address: string | undefined;
+  /** What happened, in one line for a log; it names the code, the reason and, for `4005`, the address. */
+  message: string;
 }
 
 /** Payload of `join`: a join request and how it was answered. */
@@ -71,6 +93,8 @@ export interface GameServerClientEvents {
   registrationFailed: ResponseError;
   /** A connection closed or a connect failed. */
   disconnected: DisconnectInfo;
+  /** The MS closed the connection with `4005` or `4011`: the client stops and does not reconnect on its own. */
+  stopped: StopInfo;
   /** A join request was answered (not emitted when the connection closed before the answer: the MS told the player the server left). */
   join: JoinEvent;
 }

@@ -24,6 +24,7 @@
 export {
   CloseCode,
   type Int64,
+  isConnectionless,
   RegistrationError,
   type ResponseError,
   type ServerInfo,
@@ -31,8 +32,16 @@ export {
 export { Backoff, type BackoffOptions, defaultBackoff, type Random } from './backoff.js';
 export { GameServerClient, type UpdateOptions } from './client.js';
 export { type Listener, TypedEmitter } from './emitter.js';
-export { ClientClosedError, OptionError } from './errors.js';
-export type { ClientState, ClientStatus, DisconnectInfo, GameServerClientEvents, JoinEvent } from './events.js';
+export { ClientClosedError, ClientStoppedError, OptionError } from './errors.js';
+export type {
+  ClientState,
+  ClientStatus,
+  DisconnectInfo,
+  GameServerClientEvents,
+  JoinEvent,
+  StopInfo,
+} from './events.js';
+export { bindGamePort, GamePortError, type GamePortOptions, localAddressToward } from './game-port.js';
 export type { ServerInfoInit, ServerInfoUpdate } from './info.js';
 export {
   acceptEveryone,
@@ -45,6 +54,7 @@ export {
 } from './join.js';
 export { CONNECTIONS_PER_ADDRESS, loopbackSpread } from './loopback.js';
 export { defaultClientOptions, type GameServerClientOptions } from './options.js';
+export { answerProbes, type GameDatagramHandler, probeReply } from './probe.js';
 export { type PlayerSession, SessionStore } from './sessions.js';
 export {
   defaultSimulation,

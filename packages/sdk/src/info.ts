@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ServerInfo } from '@masterserver/protocol';
+import { type ServerInfo, validateServerInfo } from '@masterserver/protocol';
 import { OptionError } from './errors.js';
 
 /** The server info a client starts with: `name`, `port`, `map`, `playlist` and `maxPlayers`, the rest optional. */
@@ -34,36 +34,20 @@ export interface ServerInfoInit {
 /** Changes to the server info: any fields of {@link ServerInfo}; `password: ""` removes a password. */
 export type ServerInfoUpdate = Partial<ServerInfo>;
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
-function integer(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OptionError(`info.${name}`, `must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-}
-
-function string(name: string, value: unknown): void {
-  if (typeof value !== 'string') throw new OptionError(`info.${name}`, `must be a string, got ${typeof value}`);
+/** What a value looks like in an error message: text quoted, anything else as written. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /**
- * Checks the types and integer ranges the protocol's schema demands, throwing
- * {@link OptionError} naming the field. Values the schema allows but the list
- * cannot use (an empty name, curPlayers above maxPlayers) are the MS's to
- * refuse, with registration error 2.
+ * Checks `info` against the protocol's schema (the same check the MS applies, `validateServerInfo`),
+ * throwing {@link OptionError} naming the first wrong field. Values the schema allows but the list cannot
+ * use (an empty name, curPlayers above maxPlayers) are the MS's to refuse, with registration error 2.
  */
 export function checkInfo(info: ServerInfo): ServerInfo {
-  string('name', info.name);
-  string('desc', info.desc);
-  integer('port', info.port, 0, 65535);
-  string('map', info.map);
-  string('playlist', info.playlist);
-  integer('curPlayers', info.curPlayers, INT32_MIN, INT32_MAX);
-  integer('maxPlayers', info.maxPlayers, INT32_MIN, INT32_MAX);
-  integer('gameState', info.gameState, INT32_MIN, INT32_MAX);
-  if (info.password !== undefined) string('password', info.password);
-  return info;
+  return validateServerInfo(info, (path, expected, value) => {
+    throw new OptionError(path, `must be ${expected}, got ${shown(value)}`);
+  });
 }
 
 /** The full info from an init, defaults filled in, checked. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ResponseError } from '@masterserver/protocol';
+import { isInt32, type ResponseError } from '@masterserver/protocol';
 
 /** A player asking to join, as the MS sent it. */
 export interface PlayerJoin {
@@ -71,10 +71,6 @@ export type JoinResult =
   | { kind: 'answered'; answer: JoinAnswer }
   | { kind: 'error' | 'timeout'; answer: JoinAnswer; cause: unknown }
   | { kind: 'aborted' };
-
-function isInt32(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647;
-}
 
 function checkAnswer(answer: unknown): JoinAnswer {
   const a = answer as { accept?: unknown; error?: { type?: unknown; msg?: unknown } } | null;

@@ -81,6 +81,11 @@ export class Link {
     return this.#state;
   }
 
+  /** The local IP address of the connection, once open, when the transport knows it. */
+  get localAddress(): string | undefined {
+    return this.#connection?.localAddress;
+  }
+
   /** Aborts when the link starts to close: answers to joins are not wanted after that. */
   get signal(): AbortSignal {
     return this.#aborter.signal;

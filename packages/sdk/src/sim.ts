@@ -1,19 +1,23 @@
 /**
  * Simulated game servers, for demos and load tests: each is a real
- * {@link GameServerClient} on its own connection, accepting joins until full.
+ * {@link GameServerClient} on its own connection, accepting joins until full,
+ * with its game port bound on UDP to answer the reachability probe.
  * `masterserver gs-sim` is a thin command line around this.
  *
  * @module
  */
 
-import type { ResponseError } from '@masterserver/protocol';
+import type { Socket } from 'node:dgram';
+import { INT32_MAX, type ResponseError } from '@masterserver/protocol';
 import type { BackoffOptions } from './backoff.js';
 import { GameServerClient } from './client.js';
 import { TypedEmitter } from './emitter.js';
 import { checkMs, OptionError } from './errors.js';
-import type { DisconnectInfo } from './events.js';
+import type { DisconnectInfo, StopInfo } from './events.js';
+import { bindGamePort, type GamePortError, localAddressToward } from './game-port.js';
 import { acceptJoin, JoinErrorType, rejectJoin } from './join.js';
 import { loopbackSpread } from './loopback.js';
+import { answerProbes } from './probe.js';
 import type { Transport } from './transport.js';
 import { WsTransport } from './ws-transport.js';
 
@@ -35,6 +39,13 @@ export interface SimulationOptions {
   registerInterval?: number | undefined;
   /** Reject every join instead of accepting until full. Default `false`. */
   rejectJoins?: boolean | undefined;
+  /**
+   * Bind each server's game port on UDP before it registers, on the address it reaches the MS from (its
+   * source address, else the one the OS routes to the MS from), and answer the reachability probe there. A
+   * server whose port cannot be bound is not started (`notStarted`). `false` binds nothing, so every server
+   * fails the probe. Default `true`.
+   */
+  udp?: boolean | undefined;
   /** Source addresses, used in turn. Default: {@link loopbackSpread} of `url` and `count`. */
   localAddresses?: readonly string[] | undefined;
   /** Reconnect backoff of every server. Default: the client's (`{ initial: 1000, max: 30000, factor: 2 }`). */
@@ -61,6 +72,8 @@ export interface SimulatedServer {
   readonly name: string;
   /** Its game port. */
   readonly port: number;
+  /** Its game port's UDP socket, while bound (never with `udp: false`). */
+  readonly socket: Socket | undefined;
   /** Its client. */
   readonly client: GameServerClient;
   /** Joins accepted so far (its `curPlayers`). */
@@ -78,6 +91,8 @@ export interface SimulationCounts {
   registered: number;
   /** Connected, but the last registration was refused. */
   failed: number;
+  /** Not running: stopped by the MS (`4005`, `4011`), or never started (the game port could not be bound). */
+  stopped: number;
   joinsAccepted: number;
   joinsRejected: number;
   /** Connections closed or failed, in all. */
@@ -92,14 +107,27 @@ export interface SimulationEvents {
   registrationFailed: { name: string; error: ResponseError };
   /** A server's connection closed or failed. */
   disconnected: { name: string; info: DisconnectInfo };
+  /** A server was not started: its game port could not be bound (the error's message names it). */
+  notStarted: { name: string; port: number; error: GamePortError };
+  /** The MS stopped a server for good (`4005` superseded, `4011` banned); it is not reconnected. */
+  stopped: { name: string; port: number; info: StopInfo };
+  /** No server is left running: each was stopped or never started (not after {@link Simulation.close}). */
+  allStopped: { servers: number };
 }
+
+type ServerState = 'connecting' | 'connected' | 'registered' | 'failed' | 'idle' | 'stopped';
 
 interface Server {
   name: string;
   port: number;
+  /** The source address of its connection, if one is set. */
+  localAddress: string | undefined;
   client: GameServerClient;
   players: number;
-  state: 'connecting' | 'connected' | 'registered' | 'failed' | 'idle';
+  state: ServerState;
+  socket: Socket | undefined;
+  /** Settles when its game port is bound or could not be. */
+  binding: Promise<void> | undefined;
 }
 
 function count(option: string, value: number, min: number, max: number): number {
@@ -113,7 +141,16 @@ function count(option: string, value: number, min: number, max: number): number 
 export class Simulation extends TypedEmitter<SimulationEvents> {
   readonly #servers: Server[] = [];
   readonly #connectRate: number;
-  readonly #tally = { connecting: 0, connected: 0, registered: 0, failed: 0, idle: 0 };
+  readonly #tally: Record<ServerState, number> = {
+    connecting: 0,
+    connected: 0,
+    registered: 0,
+    failed: 0,
+    idle: 0,
+    stopped: 0,
+  };
+  readonly #udp: boolean;
+  readonly #url: string;
   #joinsAccepted = 0;
   #joinsRejected = 0;
   #disconnects = 0;
@@ -134,9 +171,11 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
     if (basePort + total - 1 > 65535) {
       throw new OptionError('basePort', `${basePort} + ${total} servers goes past port 65535`);
     }
-    const maxPlayers = count('maxPlayers', options.maxPlayers ?? d.maxPlayers, 0, 2147483647);
+    const maxPlayers = count('maxPlayers', options.maxPlayers ?? d.maxPlayers, 0, INT32_MAX);
     const registerInterval = checkMs('registerInterval', options.registerInterval ?? d.registerInterval);
     this.#connectRate = count('connectRate', options.connectRate ?? d.connectRate, 0, 1_000_000);
+    this.#udp = options.udp ?? true;
+    this.#url = options.url;
     const addresses = options.localAddresses ?? loopbackSpread(options.url, total);
     // One transport per source address (undefined: the OS picks).
     const transports = new Map<string | undefined, Transport>();
@@ -171,7 +210,16 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
           return acceptJoin();
         },
       });
-      const server: Server = { name, port, client, players: 0, state: 'idle' };
+      const server: Server = {
+        name,
+        port,
+        localAddress,
+        client,
+        players: 0,
+        state: 'idle',
+        socket: undefined,
+        binding: undefined,
+      };
       this.#watch(server);
       this.#servers.push(server);
     }
@@ -183,21 +231,44 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
     return this.#servers;
   }
 
-  /** Starts every server, at most `connectRate` per second. */
+  /**
+   * Starts every server, at most `connectRate` per second: binds its game port (unless `udp: false`), then
+   * connects. With UDP the first server starts once the OS has said which address reaches the MS.
+   */
   start(): this {
     if (this.#started || this.#closing !== undefined) return this;
     this.#started = true;
     this.#startedAt = Date.now();
-    if (this.#connectRate === 0) {
-      for (const server of this.#servers) server.client.start();
+    if (!this.#udp) {
+      this.#startAll(undefined);
       return this;
+    }
+    const needsRoute = this.#servers.some((server) => server.localAddress === undefined);
+    void (needsRoute ? localAddressToward(this.#url) : Promise.resolve(undefined)).then((host) => {
+      if (this.#closing === undefined) this.#startAll(host);
+    });
+    return this;
+  }
+
+  /** Starts the servers at `connectRate`; `routeHost` is the game ports' address for servers without a source address. */
+  #startAll(routeHost: string | undefined): void {
+    const launch = (server: Server): void => {
+      if (this.#udp) this.#bindAndStart(server, server.localAddress ?? routeHost);
+      else server.client.start();
+    };
+    if (this.#connectRate === 0) {
+      for (const server of this.#servers) launch(server);
+      return;
     }
     const tickMs = 50;
     const perTick = Math.max(1, Math.ceil((this.#connectRate * tickMs) / 1000));
     let next = 0;
     const startSome = (): void => {
       const end = Math.min(this.#servers.length, next + perTick);
-      for (; next < end; next++) this.#servers[next]?.client.start();
+      for (; next < end; next++) {
+        const server = this.#servers[next];
+        if (server !== undefined) launch(server);
+      }
       if (next >= this.#servers.length) {
         clearInterval(this.#starter);
         this.#starter = undefined;
@@ -205,7 +276,26 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
     };
     this.#starter = setInterval(startSome, tickMs);
     startSome();
-    return this;
+  }
+
+  #bindAndStart(server: Server, host: string | undefined): void {
+    server.binding = bindGamePort({ port: server.port, host }).then(
+      (socket) => {
+        if (this.#closing !== undefined) {
+          socket.close();
+          return;
+        }
+        server.socket = socket;
+        answerProbes(socket);
+        server.client.start();
+      },
+      (error: GamePortError) => {
+        if (this.#closing !== undefined) return;
+        this.#setState(server, 'stopped');
+        this.emit('notStarted', { name: server.name, port: server.port, error });
+        this.#checkAllStopped();
+      },
+    );
   }
 
   /** How the servers are doing now. */
@@ -217,19 +307,49 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
       connected: t.connected + t.registered + t.failed,
       registered: t.registered,
       failed: t.failed,
+      stopped: t.stopped,
       joinsAccepted: this.#joinsAccepted,
       joinsRejected: this.#joinsRejected,
       disconnects: this.#disconnects,
     };
   }
 
-  /** Closes every server (1000, so the MS delists them at once); resolves when all connections are gone. */
+  /**
+   * Closes every server (1000, so the MS delists them at once) and its game port; resolves when all
+   * connections and sockets are gone.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#starter);
-      await Promise.all(this.#servers.map((server) => server.client.close()));
+      const closeServer = async (server: Server): Promise<void> => {
+        await server.client.close();
+        this.#closeSocket(server);
+      };
+      // A port still being bound is closed once bound; every other server starts closing now.
+      await Promise.all(
+        this.#servers.map((server) =>
+          server.binding === undefined ? closeServer(server) : server.binding.then(() => closeServer(server)),
+        ),
+      );
     })();
     return this.#closing;
+  }
+
+  #closeSocket(server: Server): void {
+    server.socket?.close();
+    server.socket = undefined;
+  }
+
+  #setState(server: Server, state: ServerState): void {
+    this.#tally[server.state]--;
+    this.#tally[state]++;
+    server.state = state;
+  }
+
+  #checkAllStopped(): void {
+    if (this.#closing === undefined && this.#tally.stopped === this.#servers.length) {
+      this.emit('allStopped', { servers: this.#servers.length });
+    }
   }
 
   #watch(server: Server): void {
@@ -243,9 +363,7 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
             : status.state === 'connected' && status.registrationError !== undefined
               ? 'failed'
               : status.state;
-      this.#tally[server.state]--;
-      this.#tally[state]++;
-      server.state = state;
+      this.#setState(server, state);
       if (state === 'registered' && !this.#allRegistered && this.#tally.registered === this.#servers.length) {
         this.#allRegistered = true;
         this.emit('allRegistered', { ms: Date.now() - this.#startedAt });
@@ -255,6 +373,11 @@ export class Simulation extends TypedEmitter<SimulationEvents> {
     client.on('disconnected', (info) => {
       this.#disconnects++;
       this.emit('disconnected', { name, info });
+    });
+    client.on('stopped', (info) => {
+      this.#closeSocket(server);
+      this.emit('stopped', { name, port: server.port, info });
+      this.#checkAllStopped();
     });
     client.on('join', (event) => {
       if (!event.accepted) {

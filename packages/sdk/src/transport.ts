@@ -36,6 +36,11 @@ export interface ConnectionHandlers {
 
 /** One WebSocket connection, as the client uses it. */
 export interface Connection {
+  /**
+   * The local (source) IP address of the connection once it is open, when the transport knows it: the address
+   * this host reaches the MS from (an IPv4-mapped IPv6 address as plain IPv4). Default: unknown.
+   */
+  readonly localAddress?: string | undefined;
   /** Sends one text message; only between `open` and `close`. */
   send(text: string): void;
   /**

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { IncomingMessage } from 'node:http';
 import { truncateUtf8 } from '@masterserver/protocol';
 import { type ClientOptions, type RawData, WebSocket } from 'ws';
 import { checkMs, OptionError } from './errors.js';
@@ -74,6 +75,11 @@ export class WsTransport implements Transport {
     const socket = new WebSocket(url, this.#options);
     let error: Error | undefined;
     let sent: { code: number; reason: string } | undefined;
+    let localAddress: string | undefined;
+    socket.on('upgrade', (response: IncomingMessage) => {
+      const address = response.socket.localAddress;
+      localAddress = address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+    });
     socket.on('open', () => handlers.open());
     socket.on('message', (data: RawData, isBinary: boolean) => handlers.message(toBytes(data), isBinary));
     socket.on('error', (cause: Error) => {
@@ -87,6 +93,9 @@ export class WsTransport implements Transport {
       handlers.close({ ...info, error });
     });
     return {
+      get localAddress() {
+        return localAddress;
+      },
       send: (text) => socket.send(text),
       close: (code, reason) => {
         if (socket.readyState === WebSocket.CLOSING || socket.readyState === WebSocket.CLOSED) return;

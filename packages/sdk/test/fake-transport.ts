@@ -14,6 +14,8 @@ export class FakeConnection implements Connection {
   readonly sentAt: number[] = [];
   /** What the client closed with, if it did. */
   closedWith: { code: number; reason: string } | undefined;
+  /** The local address the "transport" reports; set it before {@link open}. */
+  localAddress: string | undefined;
   #handlers: ConnectionHandlers;
   #state: 'connecting' | 'open' | 'closed' = 'connecting';
 

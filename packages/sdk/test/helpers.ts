@@ -61,6 +61,7 @@ export function setup(overrides: Partial<GameServerClientOptions> = {}): {
     'registered',
     'registrationFailed',
     'disconnected',
+    'stopped',
     'join',
   ];
   for (const name of names) {

@@ -78,6 +78,19 @@ describe('options – checked once, at construction', () => {
     });
   }
 
+  it('a wrong info field is refused with the protocol schema the MS applies: its type and the value found', () => {
+    assert.throws(
+      () => new GameServerClient({ ...valid(), info: { ...valid().info, port: 70000 } }),
+      (error: unknown) =>
+        error instanceof OptionError &&
+        error.code === 'INVALID_OPTION' &&
+        error.message === 'info.port: must be a UINT16, got 70000',
+    );
+    assert.throws(() => new GameServerClient({ ...valid(), info: { ...valid().info, gameState: '1' as never } }), {
+      message: 'info.gameState: must be an INT32, got "1"',
+    });
+  });
+
   it('update() refuses a wrong type or an unknown field and changes nothing', () => {
     const client = new GameServerClient(valid());
     throwsOption(() => client.update({ curPlayers: -2147483649 }), 'info.curPlayers');

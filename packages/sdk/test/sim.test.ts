@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { JoinErrorType, loopbackSpread, OptionError, Simulation, type SimulationOptions } from '../src/index.js';
+import { freeUdpPorts, probeUdp, waitFor } from '@masterserver/testing';
+import {
+  GamePortError,
+  JoinErrorType,
+  loopbackSpread,
+  OptionError,
+  probeReply,
+  Simulation,
+  type SimulationOptions,
+} from '../src/index.js';
 import { FakeTransport, joinRequest, registrationOk, registrationRefused } from './fake-transport.js';
 import { advance, fakeTimers, flush, realTimers } from './helpers.js';
 
@@ -11,6 +22,7 @@ function simulate(overrides: Partial<SimulationOptions> = {}) {
     url: 'ws://127.0.0.1:8080/v2/server/ws',
     regToken: 'secret',
     connectRate: 0,
+    udp: false,
     transport: (index, localAddress) => {
       const transport = new FakeTransport();
       transports[index] = transport;
@@ -56,6 +68,7 @@ describe('simulation – many game servers on the SDK', () => {
       connected: 0,
       registered: 0,
       failed: 0,
+      stopped: 0,
       joinsAccepted: 0,
       joinsRejected: 0,
       disconnects: 0,
@@ -167,6 +180,124 @@ describe('simulation – many game servers on the SDK', () => {
         (error: unknown) => error instanceof OptionError && error.option === option,
         option,
       );
+    }
+  });
+});
+
+describe('simulation – game ports on UDP', () => {
+  /** A simulation with UDP on, against a loopback URL, on a free run of ports; `close()` ends its fake connections. */
+  async function withPorts(count: number, overrides: Partial<SimulationOptions> = {}) {
+    const basePort = await freeUdpPorts(count);
+    const simulated = simulate({ count, basePort, udp: true, ...overrides });
+    const close = async (): Promise<void> => {
+      const closing = simulated.sim.close();
+      await new Promise((resolve) => setImmediate(resolve)); // the clients close their connections now
+      for (const transport of simulated.transports) {
+        for (const c of transport.connections) if (c.state !== 'closed') c.end({ code: 1000, reason: '' });
+      }
+      await closing;
+    };
+    return { basePort, close, ...simulated };
+  }
+
+  it('each server binds BASE+i on the address it reaches the MS from before it connects, and answers probes there', async () => {
+    const { sim, basePort, transports, close } = await withPorts(3);
+    try {
+      sim.start();
+      assert.equal(transports.filter((t) => t.connections.length > 0).length, 0, 'no connection before the bind');
+      await waitFor('three connections', () => transports.every((t) => t.connections.length === 1));
+      for (let i = 0; i < 3; i++) {
+        assert.deepEqual(sim.servers[i]?.socket?.address(), {
+          address: '127.0.0.1',
+          family: 'IPv4',
+          port: basePort + i,
+        });
+        const { probe, answer, from } = await probeUdp('127.0.0.1', basePort + i);
+        assert.deepEqual(answer, probeReply(probe));
+        assert.deepEqual(from, { address: '127.0.0.1', port: basePort + i });
+      }
+    } finally {
+      await close();
+    }
+    assert.equal(sim.servers[0]?.socket, undefined, 'close() lets the ports go');
+    const again = createSocket('udp4');
+    again.bind(basePort, '127.0.0.1');
+    await once(again, 'listening');
+    again.close();
+  });
+
+  it('a source address is also the game port address', async () => {
+    const { sim, basePort, transports, close } = await withPorts(1, { localAddresses: ['127.0.0.2'] });
+    try {
+      sim.start();
+      await waitFor('the connection', () => transports[0]?.connections.length === 1);
+      assert.equal(sim.servers[0]?.socket?.address().address, '127.0.0.2');
+      assert.ok((await probeUdp('127.0.0.2', basePort)).answer, 'answered on 127.0.0.2');
+    } finally {
+      await close();
+    }
+  });
+
+  it('a server whose port is in use is not started and is reported with the port; the others run', async () => {
+    const { sim, basePort, transports, close } = await withPorts(3);
+    const squatter = createSocket('udp4');
+    squatter.bind(basePort + 1, '127.0.0.1');
+    await once(squatter, 'listening');
+    const notStarted: Array<{ name: string; port: number; error: GamePortError }> = [];
+    sim.on('notStarted', (event) => notStarted.push(event));
+    try {
+      sim.start();
+      await waitFor('two connections and one refusal', () => notStarted.length === 1 && sim.counts().connecting === 2);
+      assert.deepEqual(
+        notStarted.map(({ name, port }) => [name, port]),
+        [['sim-2', basePort + 1]],
+      );
+      assert.ok(notStarted[0]?.error instanceof GamePortError);
+      assert.match(notStarted[0]?.error.message ?? '', new RegExp(`udp 127\\.0\\.0\\.1:${basePort + 1} is in use`));
+      assert.equal(transports[1]?.connections.length, 0, 'sim-2 never connects');
+      assert.deepEqual([sim.counts().stopped, sim.counts().connecting], [1, 2]);
+    } finally {
+      squatter.close();
+      await close();
+    }
+  });
+
+  it('a server stopped by the MS (4005, 4011) lets its port go; when none is left running, allStopped', async () => {
+    const { sim, basePort, connection, transports, close } = await withPorts(2);
+    const stopped: string[] = [];
+    const all: number[] = [];
+    sim.on('stopped', ({ name, port, info }) => stopped.push(`${name} ${port} ${info.code} ${info.reason}`));
+    sim.on('allStopped', ({ servers }) => all.push(servers));
+    try {
+      sim.start();
+      await waitFor('two connections', () => transports.every((t) => t.connections.length === 1));
+      for (let i = 0; i < 2; i++) connection(i).open();
+      connection(0).end({ code: 4005, reason: 'superseded' });
+      assert.deepEqual(stopped, [`sim-1 ${basePort} 4005 superseded`]);
+      assert.equal(sim.servers[0]?.socket, undefined);
+      assert.equal((await probeUdp('127.0.0.1', basePort, 300)).answer, undefined, 'sim-1 answers no more probes');
+      assert.deepEqual(all, []);
+      connection(1).end({ code: 4011, reason: 'cheating' });
+      assert.deepEqual(all, [2]);
+      assert.equal(sim.counts().stopped, 2);
+      assert.equal(transports[0]?.connections.length, 1, 'not reconnected');
+    } finally {
+      await close();
+    }
+  });
+
+  it('every port in use: none is started, and allStopped says so', async () => {
+    const { sim, basePort, close } = await withPorts(1);
+    const squatter = createSocket('udp4');
+    squatter.bind(basePort, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      const all = new Promise((resolve) => sim.on('allStopped', resolve));
+      sim.start();
+      assert.deepEqual(await all, { servers: 1 });
+    } finally {
+      squatter.close();
+      await close();
     }
   });
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { INT32_MAX, OptionError } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from './auth/player-auth.js';
 import type { Cluster } from './cluster/cluster.js';
 import { parseCidr } from './http/client-ip.js';
@@ -180,19 +181,11 @@ export const defaultOptions = {
   probeRate: 2_000,
 } as const satisfies Partial<MasterServerOptions>;
 
-/** An option has a value it cannot take. `option` names it as in {@link MasterServerOptions}. */
-export class OptionError extends Error {
-  readonly code = 'INVALID_OPTION';
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.name = 'OptionError';
-    this.option = option;
-  }
-}
+/** An option has a value it cannot take; `option` names it as in {@link MasterServerOptions}. The SDK throws the same class. */
+export { OptionError };
 
-/** The largest delay a Node.js timer takes (about 24.8 days). */
-const MAX_TIMER = 2_147_483_647;
+/** The largest delay a Node.js timer takes (about 24.8 days): an INT32. */
+const MAX_TIMER = INT32_MAX;
 
 function positiveMs(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER) {

@@ -1,4 +1,5 @@
-import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,50 @@ export function runCliAsync(
         resolve({ status, stdout, stderr });
       },
     );
+  });
+}
+
+/** A child process whose output is captured. */
+export interface Captured {
+  child: ChildProcess;
+  /** Everything printed to stdout so far. */
+  stdout(): string;
+  /** Everything printed to stderr so far. */
+  stderr(): string;
+  /** Resolves the exit code when the process exits. */
+  exited: Promise<number | null>;
+  /** Sends `signal` and resolves the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `command args` with its stdout and stderr captured (stdin ignored). */
+export function spawnCaptured(command: string, args: string[], options: SpawnOptions = {}): Captured {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    stop(signal = 'SIGTERM') {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Starts `masterserver gs-sim ARGS` (with `MS_REG_TOKEN` empty unless `env` sets it). */
+export function spawnSim(args: string[], env: NodeJS.ProcessEnv = {}): Captured {
+  return spawnCaptured(process.execPath, [BIN, 'gs-sim', ...args], {
+    env: { ...process.env, MS_REG_TOKEN: '', ...env },
   });
 }
 

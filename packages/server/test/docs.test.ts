@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CloseCode, RegistrationError, registrationErrorMessage } from '@masterserver/protocol';
-import { markdownTable } from '@masterserver/testing';
+import { freeUdpPorts, markdownTable, waitFor } from '@masterserver/testing';
 import { ClusterKeys } from '../src/cluster/keys.js';
 import { ApiError } from '../src/index.js';
+import { spawnCaptured } from './cli-helpers.js';
 import { startMs, TOKEN } from './helpers.js';
 
 const doc = (name: string): string => readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
@@ -144,6 +146,75 @@ describe('the README, as a new user runs it', () => {
     }
   });
 });
+
+describe('the README walk-through: the example game server and gs-sim side by side', () => {
+  it('their default game ports do not meet: both run, all 101 are listed, nothing is superseded or refused', async () => {
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Try it'));
+    const snippet = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .find((block) => block.includes('examples/game-server.js') && block.includes('gs-sim'));
+    if (snippet === undefined) assert.fail('a sh block of "Try it" starts the example and gs-sim');
+    const count = Number(/--count (\d+)/.exec(snippet)?.[1]);
+    const simBase = 37015;
+    const examplePort = Number(/const PORT = Number\(process\.env\.PORT \?\? (\d+)\)/.exec(example())?.[1]);
+    assert.ok(
+      examplePort >= simBase + count,
+      `the example's ${examplePort} is past gs-sim's ${simBase}…${simBase + count - 1}`,
+    );
+    // As printed; only when this machine holds one of those ports already, every port moves by the same offset.
+    const ports = [...Array.from({ length: count }, (_, i) => simBase + i), examplePort];
+    const offset = (await allFree(ports)) ? 0 : (await freeUdpPorts(examplePort - simBase + 1)) - simBase;
+    const t = await startMs();
+    const script = snippet
+      .replaceAll(':8080', `:${new URL(t.url).port}`)
+      .replace('--count', offset === 0 ? '--count' : `--port ${simBase + offset} --count`);
+    const shell = spawnCaptured('bash', ['-c', `${script}\nwait`], {
+      cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
+      env: {
+        ...process.env,
+        TOKEN,
+        MS_URL: t.wsUrl,
+        ...(offset === 0 ? {} : { PORT: String(examplePort + offset) }),
+      },
+      detached: true,
+    });
+    const output = (): string => shell.stdout() + shell.stderr();
+    try {
+      await waitFor('101 listed servers', async () => (await t.list()).length === count + 1, 20_000, 100);
+      const names = (await t.list()).map((server) => String(server.name));
+      assert.ok(names.includes('Example server'), names.join(', '));
+      assert.equal(names.filter((name) => /^sim-\d+$/.test(name)).length, count);
+      await waitFor(
+        'gs-sim saying all are registered',
+        () => output().includes(`all ${count} servers registered`),
+        5000,
+      );
+      assert.doesNotMatch(output(), /in use|not started|4005|superseded|reconnecting|retrying/, output());
+      assert.match(shell.stdout(), /game server on udp\/\d+\nlisted on the masterserver/);
+    } finally {
+      process.kill(-(shell.child.pid as number), 'SIGTERM');
+      await shell.exited;
+      await t.close();
+    }
+  });
+});
+
+const example = (): string => readFileSync(new URL('../../../../examples/game-server.js', import.meta.url), 'utf8');
+
+/** Whether every UDP port of `ports` can be bound on every IPv4 address now. */
+async function allFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const socket = createSocket('udp4');
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(port, () => resolve(true));
+    });
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (!bound) return false;
+  }
+  return true;
+}
 
 /** Runs `script` with bash in the repository's root (where `ws` resolves), with a 20 s limit. */
 function runShell(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

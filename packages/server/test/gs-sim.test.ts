@@ -1,53 +1,29 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { SimulationOptions } from '@masterserver/sdk';
-import { postJson, waitFor } from '@masterserver/testing';
+import { freeUdpPorts, postJson, waitFor } from '@masterserver/testing';
 import { type GsSimOutput, gsSim, PROGRESS_INTERVAL, parseGsSimConfig } from '../src/cli/gs-sim.js';
 import type { Logger } from '../src/logger.js';
-import { BIN, runCli } from './cli-helpers.js';
+import { type Captured, runCli, spawnSim } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
-interface Sim {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Sends `signal` and resolves the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+/** The first of 200 consecutive UDP ports found free on 127.0.0.1 (see `before`), for the game ports. */
+let gamePorts = 0;
+
+/** `args` with `--port` set to {@link gamePorts} unless they choose a port or no UDP. */
+function withGamePorts(args: string[]): string[] {
+  if (gamePorts === 0) throw new Error('gamePorts is not set yet');
+  return args.includes('--port') || args.includes('--no-udp') ? args : [...args, '--port', String(gamePorts)];
 }
 
-function startSim(args: string[], env: NodeJS.ProcessEnv = {}): Sim {
-  const child = spawn(process.execPath, [BIN, 'gs-sim', ...args], {
-    env: { ...process.env, MS_REG_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    stop(signal = 'SIGTERM') {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
+const startSim = (args: string[], env: NodeJS.ProcessEnv = {}): Captured => spawnSim(withGamePorts(args), env);
 
 /**
  * Runs `gsSim` in this process, writing to `out`. `stop` calls the SIGTERM
  * handler it installed, so that no real signal reaches the test runner.
  */
 function runGsSim(argv: string[], out: GsSimOutput): { stop(): Promise<number> } {
-  const options = parseGsSimConfig(argv, {});
+  const options = parseGsSimConfig(withGamePorts(argv), {});
   assert.notEqual(options, 'help');
   const before = new Set(process.listeners('SIGTERM'));
   const done = gsSim(options as SimulationOptions, out);
@@ -76,6 +52,10 @@ const simNames = async (t: TestMs): Promise<string[]> =>
   (await t.list()).map((s) => String(s.name)).filter((name) => name.startsWith('sim-'));
 
 describe('masterserver gs-sim', () => {
+  before(async () => {
+    gamePorts = await freeUdpPorts(200);
+  });
+
   it('20 servers named sim-1..sim-20 get listed; SIGTERM closes them all, exits 0, and they are delisted', async () => {
     const t = await startMs();
     const sim = startSim(['--ms', t.wsUrl, '--reg-token', TOKEN, '--count', '20', '--register-interval', '500ms']);
@@ -281,6 +261,7 @@ describe('masterserver gs-sim', () => {
       '--max-players',
       '--register-interval',
       '--reject-joins',
+      '--no-udp',
     ]) {
       assert.ok(result.stdout.includes(flag), flag);
     }

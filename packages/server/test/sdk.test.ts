@@ -1,20 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
+  ClientStoppedError,
   type DisconnectInfo,
   GameServerClient,
   type GameServerClientOptions,
   JoinErrorType,
   type PlayerJoin,
+  probeReply,
   type ResponseError,
   rejectJoin,
+  type StopInfo,
 } from '@masterserver/sdk';
-import { fetchRaw, postJson, waitFor } from '@masterserver/testing';
+import { delay, fetchRaw, postJson, probeUdp, waitFor } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
+import { spawnCaptured } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 
 type Listed = Record<string, unknown>;
@@ -146,6 +149,67 @@ describe('SDK ⇄ real MS – registration and joins', () => {
   });
 });
 
+describe('SDK ⇄ real MS – the stop rule', () => {
+  it('two SDK clients register one address: the older stops for good (4005, naming the address), the newer stays listed, no flapping', async () => {
+    const t = await startMs();
+    const port = 41700;
+    const make = (name: string) =>
+      new GameServerClient({
+        url: t.wsUrl,
+        regToken: TOKEN,
+        info: { name, port, map: 'mp_box', playlist: 'tdm', maxPlayers: 8 },
+        registerInterval: 200,
+        minRegisterGap: 0,
+        backoff: { initial: 20, max: 50 },
+      });
+    const first = make('sdk-first');
+    const second = make('sdk-second');
+    const stops: StopInfo[] = [];
+    const disconnects: Record<string, DisconnectInfo[]> = { first: [], second: [] };
+    first.on('stopped', (info) => stops.push(info));
+    second.on('stopped', (info) => stops.push(info));
+    first.on('disconnected', (info) => disconnects.first?.push(info));
+    second.on('disconnected', (info) => disconnects.second?.push(info));
+    const names = async () => (await t.list()).map((s) => s.name);
+    try {
+      await first.start().whenRegistered();
+      assert.deepEqual(await names(), ['sdk-first']);
+      await second.start().whenRegistered();
+      await waitFor('the first stopped', () => stops.length === 1);
+      assert.deepEqual(stops, [
+        {
+          code: 4005,
+          reason: 'superseded',
+          address: `127.0.0.1:${port}`,
+          message:
+            `another game server registered 127.0.0.1:${port} with the masterserver, which closed this connection ` +
+            '(4005 superseded); not reconnecting',
+        },
+      ]);
+      assert.deepEqual(first.status, { state: 'stopped', code: 4005, reason: 'superseded' });
+      await assert.rejects(first.whenRegistered(), ClientStoppedError);
+      // Ten of the second's registration intervals, and many times the first's backoff: nothing moves.
+      const until = performance.now() + 2_000;
+      while (performance.now() < until) {
+        assert.deepEqual(await names(), ['sdk-second']);
+        await delay(100);
+      }
+      assert.deepEqual(stops.length, 1, 'exactly one stopped');
+      assert.equal(first.status.state, 'stopped');
+      assert.equal(second.status.state, 'registered');
+      assert.deepEqual(
+        disconnects.first?.map((d) => [d.code, d.reconnectIn]),
+        [[4005, undefined]],
+        'the first never came back',
+      );
+      assert.deepEqual(disconnects.second, [], 'the second was never disturbed');
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await t.close();
+    }
+  });
+});
+
 describe('SDK ⇄ real MS – failures', () => {
   it('MS restart → the client reconnects and is listed again within one backoff step plus one registration', async () => {
     const first = await startMs();
@@ -232,22 +296,15 @@ describe('examples/game-server.js', () => {
   it('gets listed, lets a joined player in over UDP with its session token, counts it, and leaves on SIGTERM', async () => {
     const t = await startMs();
     const port = await freeUdpPort();
-    const child = spawn(process.execPath, [example], {
+    const { child, stdout, stderr, exited } = spawnCaptured(process.execPath, [example], {
       env: { ...process.env, MS_URL: t.wsUrl, MS_REG_TOKEN: TOKEN, PORT: String(port), NAME: 'example-smoke' },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = once(child, 'exit');
     const player = createSocket('udp4');
     try {
       const listed = await waitFor('the example listed', async () => (await t.list())[0], 10_000);
       assert.equal(listed.name, 'example-smoke');
+      const { probe, answer } = await probeUdp('127.0.0.1', port);
+      assert.deepEqual(answer, probeReply(probe), 'the reachability probe is answered on the game port');
       const res = await postJson(`${t.url}/v2/client/join`, { serverId: listed.id, username: 'Player', clantag: '' });
       assert.equal(res.status, 200, res.text);
       const { sessionToken, conv } = res.json as { sessionToken: string; conv: number };
@@ -264,10 +321,35 @@ describe('examples/game-server.js', () => {
       player.send('bye', port, '127.0.0.1');
       assert.equal(String((await again)[0]), 'bye\n');
       child.kill('SIGTERM');
-      assert.equal((await exited)[0], 0, output);
+      assert.equal(await exited, 0, stdout() + stderr());
       assert.deepEqual(await t.list(), []);
     } finally {
       player.close();
+      child.kill('SIGKILL');
+      await t.close();
+    }
+  });
+
+  it('binds its game port before it registers: a port in use stops it with one line naming the port, unlisted', async () => {
+    const t = await startMs();
+    const squatter = createSocket('udp4');
+    squatter.bind(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const { port } = squatter.address();
+    const { child, stdout, stderr, exited } = spawnCaptured(process.execPath, [example], {
+      env: { ...process.env, MS_URL: t.wsUrl, MS_REG_TOKEN: TOKEN, PORT: String(port) },
+    });
+    try {
+      assert.equal(await exited, 1);
+      assert.equal(
+        stderr(),
+        `game port udp ${port} is in use by another process, perhaps another game server\n`,
+        'one line naming the port',
+      );
+      assert.equal(stdout(), '');
+      assert.equal(t.ms.gateway.connectionCount, 0, 'it never connected');
+    } finally {
+      squatter.close();
       child.kill('SIGKILL');
       await t.close();
     }

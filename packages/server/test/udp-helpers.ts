@@ -7,18 +7,11 @@
  */
 
 import { createSocket, type Socket } from 'node:dgram';
-
-const PROBE = Buffer.from([0xff, 0xff, 0xff, 0xff, ...Buffer.from('MSPROBE1')]);
-const REPLY = Buffer.from([0xff, 0xff, 0xff, 0xff, ...Buffer.from('MSREPLY1')]);
-
-/** The answer to `probe` (28 bytes) as docs/protocol.md#reachability writes it. */
-export function answerTo(probe: Buffer): Buffer {
-  return Buffer.concat([REPLY, probe.subarray(12, 28)]);
-}
+import { decodeProbe, encodeProbeReply } from '@masterserver/protocol';
 
 /** True for a probe datagram of the masterserver. */
 export function isProbe(datagram: Buffer): boolean {
-  return datagram.length === 28 && datagram.subarray(0, 12).equals(PROBE);
+  return decodeProbe(datagram) !== undefined;
 }
 
 /** How a {@link GamePort} answers probes. */
@@ -82,8 +75,9 @@ export class GamePort {
 
   async #received(datagram: Buffer, address: string, port: number): Promise<void> {
     this.received.push(datagram);
-    if (!isProbe(datagram)) return;
-    const answer = answerTo(datagram);
+    const nonce = decodeProbe(datagram);
+    if (nonce === undefined) return;
+    const answer = encodeProbeReply(nonce);
     switch (this.answering) {
       case 'no':
         return;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { OptionError as SdkOptionError } from '@masterserver/sdk';
 import { waitFor } from '@masterserver/testing';
 import { parseDuration, parseInteger, parseListen, parseRate, UsageError } from '../src/cli/values.js';
 import { SlidingWindow } from '../src/gateway/sliding-window.js';
@@ -195,6 +196,18 @@ describe('options', () => {
     assert.throws(() => resolveOptions({ registrationRate: { count: 0, windowMs: 1 } }), /registrationRate\.count/);
     assert.throws(() => resolveOptions({ regTokens: [''] }), /regTokens/);
     assert.throws(() => resolveOptions({ maxPendingJoins: 0 }), /maxPendingJoins/);
+  });
+  it('throws the one OptionError class, the same the SDK throws, with the same code and option fields', () => {
+    assert.equal(OptionError, SdkOptionError);
+    const fromServer = (() => {
+      try {
+        resolveOptions({ pingInterval: 0 });
+      } catch (error) {
+        return error;
+      }
+    })();
+    assert.ok(fromServer instanceof SdkOptionError);
+    assert.deepEqual([fromServer.code, fromServer.option], ['INVALID_OPTION', 'pingInterval']);
   });
   it('refuses a request timeout shorter than the headers timeout, and an idle timeout a join could outlast', () => {
     assert.throws(

@@ -1,6 +1,6 @@
 /**
  * Test helpers shared by the packages: a raw WebSocket client that writes
- * exact bytes, a scripted game server, an HTTP client and polling.
+ * exact bytes, a scripted game server, an HTTP client, UDP probes and polling.
  *
  * @module
  */
@@ -24,4 +24,5 @@ export {
   Opcode,
   RawWebSocket,
 } from './raw-websocket.js';
+export { freeUdpPorts, type ProbeOutcome, probeUdp } from './udp.js';
 export { delay, waitFor } from './wait.js';

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { InfoLimits } from '@masterserver/protocol';
+import { INT32_MAX, InfoLimits } from '@masterserver/protocol';
 import { OptionError, Simulation, type SimulationCounts, type SimulationOptions } from '@masterserver/sdk';
 import { GS_PATH } from '../gateway/gateway.js';
 import { type FlagSpecs, readFlags, requiredFlag } from './flags.js';
@@ -24,7 +24,12 @@ export const gsSimFlags: FlagSpecs = {
   'reg-token': { type: 'string', env: 'MS_REG_TOKEN', value: 'TOKEN', help: 'the registration token (required)' },
   count: { type: 'string', default: '1', value: 'N', help: 'how many simulated game servers, each its own connection' },
   name: { type: 'string', default: 'sim', value: 'PREFIX', help: 'server names are PREFIX-1, PREFIX-2, ...' },
-  port: { type: 'string', default: '37015', value: 'BASE', help: 'game ports are BASE, BASE+1, ...' },
+  port: {
+    type: 'string',
+    default: '37015',
+    value: 'BASE',
+    help: 'game ports are BASE, BASE+1, ..., each bound on UDP to answer the reachability probe',
+  },
   'max-players': {
     type: 'string',
     default: '16',
@@ -38,6 +43,10 @@ export const gsSimFlags: FlagSpecs = {
     help: 'how often each server re-registers',
   },
   'reject-joins': { type: 'boolean', help: 'answer every join with success:false' },
+  'no-udp': {
+    type: 'boolean',
+    help: 'do not open the game ports (each server then fails the reachability probe)',
+  },
   help: { type: 'boolean', help: 'show this help' },
 };
 
@@ -87,7 +96,7 @@ export function parseGsSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   });
   const maxPlayers = get('max-players', (text) => {
     const n = parseInteger(text, 0);
-    if (n > 2147483647) throw new UsageError(`"${text}" is more than 2147483647`);
+    if (n > INT32_MAX) throw new UsageError(`"${text}" is more than ${INT32_MAX}`);
     return n;
   });
   return {
@@ -99,6 +108,7 @@ export function parseGsSimConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     maxPlayers,
     registerInterval: get('register-interval', parseDuration),
     rejectJoins: raw.values.has('reject-joins'),
+    udp: !raw.values.has('no-udp'),
   };
 }
 
@@ -130,7 +140,11 @@ function fit(line: string, columns: number | undefined): string {
   return columns !== undefined && columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line;
 }
 
-/** Runs the simulation until SIGINT/SIGTERM; resolves the exit status (0 after a clean stop). */
+/**
+ * Runs the simulation until SIGINT/SIGTERM, or until no server is left running (each stopped by the MS with
+ * `4005`/`4011`, or never started because its game port is taken); resolves the exit status: 0 after a
+ * signal, 1 when none is left running.
+ */
 export async function gsSim(options: SimulationOptions, out: GsSimOutput = process): Promise<number> {
   let sim: Simulation;
   try {
@@ -159,9 +173,16 @@ export async function gsSim(options: SimulationOptions, out: GsSimOutput = proce
     problem(`refused ${error.type} ${error.msg}`, `${name}: registration refused: ${error.msg} (error ${error.type})`),
   );
   sim.on('disconnected', ({ name, info }) => {
+    if (info.reconnectIn === undefined) return; // stopped: said below, once per server
     const why = info.reason === '' ? String(info.code) : `${info.code} ${info.reason}`;
     problem(`closed ${info.code} ${info.reason}`, `${name}: disconnected (${why}), reconnecting`);
   });
+  // One line per server, never merged: each names a port or an address someone has to look at.
+  const say = (line: string): void => {
+    if (!stopping) out.stderr.write(`${tty ? '\r\x1b[K' : ''}gs-sim: ${line}\n`);
+  };
+  sim.on('notStarted', ({ name, error }) => say(`${name}: ${error.message}; not started`));
+  sim.on('stopped', ({ name, info }) => say(`${name}: ${info.message}`));
   sim.on('allRegistered', ({ ms }) => {
     // On a terminal it replaces the progress line, which the next redraw writes below it.
     out.stdout.write(
@@ -177,12 +198,8 @@ export async function gsSim(options: SimulationOptions, out: GsSimOutput = proce
   sim.start();
 
   return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        out.stderr.write(`gs-sim: second ${signal}: exiting at once\n`);
-        resolve(1);
-        return;
-      }
+    /** Closes everything, then writes the summary `why` and resolves `status`. */
+    const finish = (why: string, status: number): void => {
       stopping = true;
       clearInterval(ticker);
       const atStop = sim.counts();
@@ -192,11 +209,11 @@ export async function gsSim(options: SimulationOptions, out: GsSimOutput = proce
           process.off('SIGTERM', stop);
           const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
           out.stdout.write(
-            `${tty ? '\r\x1b[K' : ''}gs-sim: stopped on ${signal} after ${seconds} s: ${atStop.servers} servers, ` +
+            `${tty ? '\r\x1b[K' : ''}gs-sim: ${why} after ${seconds} s: ${atStop.servers} servers, ` +
               `${atStop.registered} registered at the end; joins ${atStop.joinsAccepted} accepted, ` +
               `${atStop.joinsRejected} rejected; ${atStop.disconnects} disconnects\n`,
           );
-          resolve(0);
+          resolve(status);
         },
         (error: unknown) => {
           out.stderr.write(`gs-sim: closing failed: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -204,6 +221,17 @@ export async function gsSim(options: SimulationOptions, out: GsSimOutput = proce
         },
       );
     };
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        out.stderr.write(`gs-sim: second ${signal}: exiting at once\n`);
+        resolve(1);
+        return;
+      }
+      finish(`stopped on ${signal}`, 0);
+    };
+    sim.on('allStopped', () => {
+      if (!stopping) finish('no server left running', 1);
+    });
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });

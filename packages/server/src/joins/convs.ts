@@ -8,10 +8,8 @@
  * @module
  */
 
+import { ConvRange } from '@masterserver/protocol';
 import type { RandomPool } from './random-pool.js';
-
-const CONV_MIN = 1;
-const CONV_MAX = 0xffff_fffe;
 
 /** Reservations of one server are pruned from the front once it holds this many. */
 const PRUNE_AT = 64;
@@ -44,7 +42,7 @@ export class ConvReservations {
     } else if (convs.size >= PRUNE_AT) prune(convs, now);
     for (;;) {
       const conv = this.#random.uint32();
-      if (conv >= CONV_MIN && conv <= CONV_MAX && !convs.has(conv)) {
+      if (conv >= ConvRange.MIN && conv <= ConvRange.MAX && !convs.has(conv)) {
         convs.set(conv, now + this.#reservationMs);
         return conv;
       }

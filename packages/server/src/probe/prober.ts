@@ -13,21 +13,15 @@
  * @module
  */
 
-import { randomFillSync } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
+import { decodeProbeReply, encodeProbe, ProbeDatagram } from '@masterserver/protocol';
 import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
 import { normalizeIp } from '../http/client-ip.js';
 import type { Logger } from '../logger.js';
 import { SendPacer } from './rate-limit.js';
 import type { AddressWatch, Reachability, ReachabilityMode, VerdictListener } from './reachability.js';
-
-// TODO(protocol): use the protocol package's datagram codec
-const PREFIX = Buffer.from([0xff, 0xff, 0xff, 0xff]);
-const PROBE_MAGIC = Buffer.from('MSPROBE1', 'ascii');
-const REPLY_MAGIC = Buffer.from('MSREPLY1', 'ascii');
-const NONCE_BYTES = 16;
-const DATAGRAM_BYTES = 28;
 
 /** Probes per round before an address counts as unreachable. */
 export const PROBE_TRIES = 3;
@@ -73,12 +67,9 @@ class Round {
   #resolve: ((reachable: boolean) => void) | undefined;
 
   constructor() {
-    const probe = Buffer.allocUnsafe(DATAGRAM_BYTES);
-    PREFIX.copy(probe, 0);
-    PROBE_MAGIC.copy(probe, PREFIX.length);
-    randomFillSync(probe, PREFIX.length + PROBE_MAGIC.length, NONCE_BYTES);
-    this.probe = probe;
-    this.nonce = probe.toString('latin1', DATAGRAM_BYTES - NONCE_BYTES);
+    const nonce = randomBytes(ProbeDatagram.NONCE_SIZE);
+    this.probe = encodeProbe(nonce);
+    this.nonce = nonce.toString('latin1');
   }
 
   /** Resolves with the round's verdict (`false` when it is cancelled). */
@@ -311,9 +302,9 @@ export class Prober implements Reachability {
 
   /** Takes an answer to a running round from the probed IP; anything else is dropped. */
   #answer(datagram: Buffer, from: string): boolean {
-    if (datagram.length !== DATAGRAM_BYTES) return false;
-    if (datagram.compare(PREFIX, 0, 4, 0, 4) !== 0 || datagram.compare(REPLY_MAGIC, 0, 8, 4, 12) !== 0) return false;
-    const address = this.#rounds.get(datagram.toString('latin1', 12, 28));
+    const nonce = decodeProbeReply(datagram);
+    if (nonce === undefined) return false;
+    const address = this.#rounds.get(nonce.toString('latin1'));
     if (address === undefined || address.ip !== from) return false;
     this.#endRound(address, true, true);
     return true;
