@@ -5,21 +5,19 @@
  * @module
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import { GS_PATH } from '../gateway/gateway.js';
 import type { JoinRouter } from '../joins.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
-import { etagMatches } from './cached-body.js';
-import { negotiateEncoding } from './encoding.js';
+import { etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
 import { EVENTS_PATH, ServerEvents } from './events.js';
 import { handleJoin } from './join.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
-import { type ListSnapshot, ServerListCache } from './server-list.js';
+import { ServerListCache } from './server-list.js';
 import { ASSETS_PATH, StaticFiles } from './static.js';
 import { historyHandler, type StatsHistory } from './stats.js';
 
@@ -56,36 +54,8 @@ export { etagMatches };
 export function createApi(ctx: ApiContext): Api {
   const cache = new ServerListCache(ctx.registry);
 
-  const sendList = (req: IncomingMessage, res: ServerResponse, snapshot: ListSnapshot): void => {
-    const headers: Record<string, string | number> = {
-      etag: snapshot.etag,
-      'cache-control': 'no-cache',
-      vary: 'accept-encoding',
-    };
-    if (etagMatches(req.headers['if-none-match'], snapshot.etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const encoding = negotiateEncoding(req.headers['accept-encoding']);
-    headers['content-type'] = 'application/json; charset=utf-8';
-    if (encoding !== 'identity') headers['content-encoding'] = encoding;
-    const send = (body: Buffer): void => {
-      headers['content-length'] = body.length;
-      res.writeHead(200, headers);
-      res.end(body);
-    };
-    const body = snapshot.encoded(encoding);
-    if (Buffer.isBuffer(body)) send(body);
-    else
-      body.then(send, (error: unknown) => {
-        ctx.logger.error({ err: error }, 'compressing the server list failed');
-        sendError(res, 'INTERNAL_ERROR');
-      });
-  };
-
   const router = new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
-    .on('GET', '/v2/client/servers', (req, res) => sendList(req, res, cache.current()))
+    .on('GET', '/v2/client/servers', (req, res) => sendCached(req, res, cache.current(), ctx.logger))
     .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
       const server = ctx.registry.get(id);
       if (server === undefined) {

@@ -6,71 +6,26 @@
  * @module
  */
 
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { ListedServer, Registry } from '../registry/registry.js';
-import type { Encoding } from './encoding.js';
+import { CachedBody } from './cached-body.js';
 
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
+/** The headers of the list's answers. */
+const LIST_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' };
 
-/** One version of the list, ready to send. */
-export class ListSnapshot {
+/** One version of the list, ready to send: a {@link CachedBody} with the servers it was made of. */
+export class ListSnapshot extends CachedBody {
   /** The registry version it was built from. */
   readonly version: number;
-  /** Weak ETag of the content (the same for every encoding). */
-  readonly etag: string;
-  /** The JSON array, uncompressed. */
-  readonly body: Buffer;
   /** How many servers it lists. */
   readonly count: number;
   /** The servers it lists, in list order (empty when built from bytes alone). */
   readonly servers: readonly ListedServer[];
-  /** Each encoding's body: a promise while it is being compressed, then the buffer itself. */
-  readonly #compressed = new Map<Encoding, Promise<Buffer> | Buffer>();
 
   constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
+    super(body, { headers: LIST_HEADERS });
     this.version = version;
-    this.body = body;
     this.count = count;
     this.servers = servers;
-    this.etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
-  }
-
-  /**
-   * The body in `encoding`; compressed once (off the main thread) and then kept. Once compressed it is
-   * returned as a buffer, so that every later request is answered at once, without a promise; a failed
-   * compression is forgotten, so that the next request tries again.
-   */
-  encoded(encoding: Encoding): Promise<Buffer> | Buffer {
-    if (encoding === 'identity') return this.body;
-    let compressed = this.#compressed.get(encoding);
-    if (compressed === undefined) {
-      compressed =
-        encoding === 'gzip'
-          ? gzipAsync(this.body, { level: 6 })
-          : brotliAsync(this.body, {
-              params: {
-                [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
-                [zlib.BROTLI_PARAM_QUALITY]: this.body.length > 1_000_000 ? 4 : 6,
-                [zlib.BROTLI_PARAM_SIZE_HINT]: this.body.length,
-              },
-            });
-      const pending = compressed.then(
-        (buffer) => {
-          this.#compressed.set(encoding, buffer);
-          return buffer;
-        },
-        (error: unknown) => {
-          this.#compressed.delete(encoding);
-          throw error;
-        },
-      );
-      this.#compressed.set(encoding, pending);
-      return pending;
-    }
-    return compressed;
   }
 }
 
