@@ -46,6 +46,7 @@ describe('GET /v2/client/servers', () => {
         maxPlayers: 16,
         hasPassword: true,
         gameState: 0,
+        reachable: null,
       },
     );
     const busy = (res.json as Array<Record<string, unknown>>).find((s) => s.name === 'busy');
