@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import { GS_PATH } from '../gateway/gateway.js';
 import type { JoinRouter } from '../joins.js';
@@ -14,7 +15,9 @@ import type { Registry } from '../registry/registry.js';
 import { etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
 import { EVENTS_PATH, ServerEvents } from './events.js';
+import { FilteredLists } from './filtered-lists.js';
 import { handleJoin } from './join.js';
+import { ListQueryParser } from './list-query.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { ServerListCache } from './server-list.js';
@@ -54,8 +57,29 @@ export { etagMatches };
 export function createApi(ctx: ApiContext): Api {
   const cache = new ServerListCache(ctx.registry);
 
+  const filtered = new FilteredLists();
+  const queries = new ListQueryParser(true);
+
+  /** `GET /v2/client/servers`: the whole list, or the answer to its query. */
+  const sendList = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url as string;
+    const mark = url.indexOf('?');
+    if (mark === -1) {
+      sendCached(req, res, cache.current(), ctx.logger);
+      return;
+    }
+    const parsed = queries.parse(url.slice(mark + 1));
+    if (!parsed.ok) {
+      sendError(res, 'BAD_REQUEST', parsed.msg);
+      return;
+    }
+    const snapshot = cache.current();
+    const { query } = parsed;
+    sendCached(req, res, query.key === '' ? snapshot : filtered.answer(snapshot, query), ctx.logger);
+  };
+
   const router = new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
-    .on('GET', '/v2/client/servers', (req, res) => sendCached(req, res, cache.current(), ctx.logger))
+    .on('GET', '/v2/client/servers', sendList)
     .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
       const server = ctx.registry.get(id);
       if (server === undefined) {

@@ -9,11 +9,29 @@
 import type { ListedServer, Registry } from '../registry/registry.js';
 import { CachedBody } from './cached-body.js';
 
-/** The headers of the list's answers. */
-const LIST_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' };
+/** The headers of every answer of the list, filtered or not: `X-Total-Count` is the number of servers matched. */
+function listHeaders(total: number): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-total-count': String(total),
+  };
+}
 
-/** One version of the list, ready to send: a {@link CachedBody} with the servers it was made of. */
-export class ListSnapshot extends CachedBody {
+/** An answer of the list: the JSON array of a page of servers, and how many servers the query matched. */
+export class ListAnswer extends CachedBody {
+  /** The servers matched before paging (`X-Total-Count`). */
+  readonly total: number;
+
+  /** `etag`: default, a weak tag of the body alone. */
+  constructor(body: Buffer, total: number, etag?: string) {
+    super(body, etag === undefined ? { headers: listHeaders(total) } : { headers: listHeaders(total), etag });
+    this.total = total;
+  }
+}
+
+/** One version of the whole list, ready to send, with the servers it was made of. */
+export class ListSnapshot extends ListAnswer {
   /** The registry version it was built from. */
   readonly version: number;
   /** How many servers it lists. */
@@ -22,7 +40,7 @@ export class ListSnapshot extends CachedBody {
   readonly servers: readonly ListedServer[];
 
   constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
-    super(body, { headers: LIST_HEADERS });
+    super(body, count);
     this.version = version;
     this.count = count;
     this.servers = servers;
