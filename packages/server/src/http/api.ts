@@ -113,6 +113,7 @@ export function createApi(ctx: ApiContext): Api {
     heartbeatMs: Math.min(15_000, Math.floor(ctx.idleTimeout / 2)),
     isShuttingDown: ctx.isShuttingDown,
     logger: ctx.logger,
+    lists: filtered,
   });
   const stopSamples = ctx.stats.onSample((sample) => events.sample(sample));
   router
