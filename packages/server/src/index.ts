@@ -20,6 +20,7 @@ export {
   type PlayerAuthenticator,
   type PlayerIdentity,
 } from './auth/player-auth.js';
+export { type DisplayNames, TITANFALL2_DISPLAY_NAMES } from './display-names.js';
 export { Gateway, GS_PATH } from './gateway/gateway.js';
 export type { JoinOutcome, JoinPlayer } from './gateway/gs-connection.js';
 export { ClientAddresses, normalizeIp, parseCidr } from './http/client-ip.js';

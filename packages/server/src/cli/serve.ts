@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { JwtPlayerAuth } from '../auth/player-auth.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { checkDisplayNames, type DisplayNames } from '../display-names.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
 import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
@@ -47,6 +48,31 @@ function readFile(flag: string, path: string): Buffer {
     throw new UsageError(
       `${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
+  }
+}
+
+/** Largest display-names file read, in bytes. */
+const DISPLAY_NAMES_FILE_MAX = 4 * 1024 * 1024;
+
+/** Reads and checks a display-names file (`--display-names`); the caller names the flag in the error. */
+export function readDisplayNames(path: string): DisplayNames {
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (text.length > DISPLAY_NAMES_FILE_MAX) throw new UsageError(`${path} is larger than 4 MiB`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.toString('utf8'));
+  } catch {
+    throw new UsageError(`${path} is not valid JSON`);
+  }
+  try {
+    return checkDisplayNames(value);
+  } catch (error) {
+    throw new UsageError(`${path}: ${(error as Error).message}`);
   }
 }
 
@@ -120,6 +146,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       maxHeaders: get('max-headers', (text) => parseInteger(text, 1)),
       maxHeaderSize: get('max-header-size', (text) => parseInteger(text, 1)),
       maxEventStreams: get('max-event-streams', (text) => parseInteger(text, 0)),
+      displayNames: flagValue(raw, 'display-names', readDisplayNames),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
       playerAuth: jwtKey === undefined || playerAuth !== 'jwt' ? undefined : jwtAuth(jwtKey),

@@ -7,12 +7,13 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
+import type { DisplayNames } from '../display-names.js';
 import { GS_PATH } from '../gateway/gateway.js';
 import type { JoinRouter } from '../joins.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
-import { etagMatches, sendCached } from './cached-body.js';
+import { CachedBody, etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
 import { EVENTS_PATH, ServerEvents } from './events.js';
 import { FilteredLists } from './filtered-lists.js';
@@ -42,6 +43,8 @@ export interface ApiContext {
   readonly maxEventStreams: number;
   /** Milliseconds a connection may make no progress before it is closed: live-list streams send more often. */
   readonly idleTimeout: number;
+  /** The names of maps and playlists (`GET /v2/client/display-names`). */
+  readonly displayNames: DisplayNames;
 }
 
 /** The API: the `request` listener, and what ends its live streams at shutdown. */
@@ -53,10 +56,16 @@ export interface Api {
 
 export { etagMatches };
 
+/** The path of the display names of maps and playlists. */
+export const DISPLAY_NAMES_PATH = '/v2/client/display-names';
+
 /** Builds the public API. */
 export function createApi(ctx: ApiContext): Api {
   const cache = new ServerListCache(ctx.registry);
 
+  const displayNames = new CachedBody(Buffer.from(JSON.stringify(ctx.displayNames)), {
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+  });
   const filtered = new FilteredLists();
   const queries = new ListQueryParser(true);
 
@@ -119,6 +128,7 @@ export function createApi(ctx: ApiContext): Api {
   router
     .on('GET', EVENTS_PATH, events.handle)
     .on('GET', '/v2/client/stats/history', historyHandler(ctx.stats, ctx.logger))
+    .on('GET', DISPLAY_NAMES_PATH, (req, res) => sendCached(req, res, displayNames, ctx.logger))
     .on('GET', '/v2/client/config', (_req, res) => {
       sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer' });
     });
