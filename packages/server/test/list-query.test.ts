@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fetchRaw, type TestResponse } from '@masterserver/testing';
 import { FilteredLists } from '../src/http/filtered-lists.js';
-import { ListQueryParser, parseListQuery } from '../src/http/list-query.js';
+import { ListIndex } from '../src/http/list-index.js';
+import { ListQueryParser, matchesFilter, parseListQuery } from '../src/http/list-query.js';
 import { ServerListCache } from '../src/http/server-list.js';
 import { type ListedServer, MemoryRegistry, toListedServer } from '../src/index.js';
 import { startMs, type TestMs } from './helpers.js';
@@ -321,5 +322,56 @@ describe('the list query cache', () => {
     assert.notEqual(next, first);
     assert.equal(lists.size.entries, 1);
     assert.equal((JSON.parse(next.body.toString()) as Array<{ curPlayers: number }>)[0]?.curPlayers, 9);
+  });
+
+  it('the indexed answer and the one-server check (used by the live stream) agree on every query', () => {
+    // A deterministic pseudo-random list and queries: every field takes a few values, so that filters overlap.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const servers: ListedServer[] = [];
+    for (let i = 0; i < 400; i++) {
+      const maxPlayers = 1 + next(4);
+      servers.push(
+        listing({
+          port: 1000 + i,
+          name: ['Alpha', 'beta', 'GAMMA', 'Über'][next(4)] as string,
+          desc: ['', 'casual ÜBER', 'Pro league'][next(3)] as string,
+          map: `m${next(5)}`,
+          playlist: `p${next(4)}`,
+          gameState: next(3) - 1,
+          curPlayers: next(maxPlayers + 1),
+          maxPlayers,
+          ...(next(3) === 0 ? { password: 'x' } : {}),
+          reachable: [true, false, null][next(3)] as boolean | null,
+        }),
+      );
+    }
+    const index = new ListIndex(servers);
+    const values = {
+      map: ['m0', 'm1', 'm4', 'none'],
+      playlist: ['p0', 'p3', 'none'],
+      gameState: ['-1', '0', '1', '9'],
+      q: ['a', 'über', 'PRO', 'zz'],
+    };
+    for (let round = 0; round < 500; round++) {
+      const parts: string[] = [];
+      for (const [name, choices] of Object.entries(values)) {
+        const times = name === 'q' ? next(2) : next(3);
+        for (let k = 0; k < times; k++)
+          parts.push(`${name}=${encodeURIComponent(choices[next(choices.length)] as string)}`);
+      }
+      for (const flag of ['notFull', 'notEmpty', 'noPassword', 'reachable']) if (next(3) === 0) parts.push(`${flag}=1`);
+      const parsed = parseListQuery(parts.join('&'), true);
+      assert.ok(parsed.ok, parts.join('&'));
+      const expected = servers.flatMap((server, i) => (matchesFilter(server, parsed.query) ? [i] : []));
+      const { total, positions } = index.matching(parsed.query);
+      assert.deepEqual(positions, expected, parts.join('&'));
+      assert.equal(total, expected.length);
+      const page = index.matching(parsed.query, 3, 8);
+      assert.deepEqual(page, { total: expected.length, positions: expected.slice(3, 8) }, parts.join('&'));
+    }
   });
 });

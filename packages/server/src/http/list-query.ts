@@ -163,7 +163,8 @@ export function parseListQuery(search: string, paging: boolean): ParsedListQuery
 /** Lower-cased name and desc of a listing, kept as long as the listing (a listing is never changed, only replaced). */
 const searchTexts = new WeakMap<ListedServer, { name: string; desc: string }>();
 
-function searchText(server: ListedServer): { name: string; desc: string } {
+/** The name and desc of `server` in lower case, made once per listing. */
+export function searchText(server: ListedServer): { name: string; desc: string } {
   let text = searchTexts.get(server);
   if (text === undefined) {
     text = { name: server.name.toLowerCase(), desc: server.desc.toLowerCase() };
