@@ -292,7 +292,7 @@ describe('the list query cache', () => {
     const lists = new FilteredLists({ maxEntries: 50, maxBytes: 200_000 });
     const parser = new ListQueryParser(true);
     for (let i = 0; i < 5000; i++) {
-      const parsed = parser.parse(`map=map${i % 10}&offset=${i}&limit=${1 + (i % 20)}`);
+      const parsed = parser.parse(`/?map=map${i % 10}&offset=${i}&limit=${1 + (i % 20)}`, 2);
       assert.ok(parsed.ok);
       lists.answer(snapshot, parsed.query);
       assert.ok(lists.size.entries <= 50, `${lists.size.entries} entries`);
@@ -301,7 +301,7 @@ describe('the list query cache', () => {
     assert.ok(parser.size <= 1024, `${parser.size} parses kept`);
     const big = new FilteredLists({ maxBytes: 5000 });
     for (let i = 0; i < 20; i++) {
-      const parsed = parser.parse(`q=server&offset=${i}`);
+      const parsed = parser.parse(`/?q=server&offset=${i}`, 2);
       assert.ok(parsed.ok);
       big.answer(snapshot, parsed.query);
       assert.equal(big.size.entries, 1, 'an answer larger than the bound is kept alone');

@@ -77,7 +77,7 @@ export function createApi(ctx: ApiContext): Api {
       sendCached(req, res, cache.current(), ctx.logger);
       return;
     }
-    const parsed = queries.parse(url.slice(mark + 1));
+    const parsed = queries.parse(url, mark + 1);
     if (!parsed.ok) {
       sendError(res, 'BAD_REQUEST', parsed.msg);
       return;

@@ -103,7 +103,7 @@ export class ServerEvents {
     }
     const url = req.url ?? '';
     const mark = url.indexOf('?');
-    const parsed = mark === -1 ? undefined : this.#queries.parse(url.slice(mark + 1));
+    const parsed = mark === -1 ? undefined : this.#queries.parse(url, mark + 1);
     if (parsed?.ok === false) {
       sendError(res, 'BAD_REQUEST', parsed.msg);
       return;

@@ -194,9 +194,10 @@ const PARSED_MAX = 1024;
 const PARSED_LENGTH_MAX = 1024;
 
 /**
- * Parses query strings, keeping the result of each of the last
- * {@link PARSED_MAX} strings (of at most {@link PARSED_LENGTH_MAX} characters)
- * so that a repeated query costs one lookup. The oldest is dropped first.
+ * Parses the query strings of request URLs, keeping the result for each of
+ * the last {@link PARSED_MAX} URLs (of at most {@link PARSED_LENGTH_MAX}
+ * characters) so that a repeated query costs one lookup. The oldest is dropped
+ * first.
  */
 export class ListQueryParser {
   readonly #paging: boolean;
@@ -212,14 +213,17 @@ export class ListQueryParser {
     return this.#parsed.size;
   }
 
-  /** The parse of `search` (a query string without the `?`). */
-  parse(search: string): ParsedListQuery {
-    const known = this.#parsed.get(search);
+  /**
+   * The parse of the query string of `url`, which starts after its `?` at `from`; kept by the whole URL, so
+   * that a repeated request costs one lookup and no copy.
+   */
+  parse(url: string, from: number): ParsedListQuery {
+    const known = this.#parsed.get(url);
     if (known !== undefined) return known;
-    const parsed = parseListQuery(search, this.#paging);
-    if (search.length <= PARSED_LENGTH_MAX) {
+    const parsed = parseListQuery(url.slice(from), this.#paging);
+    if (url.length <= PARSED_LENGTH_MAX) {
       if (this.#parsed.size >= PARSED_MAX) this.#parsed.delete(this.#parsed.keys().next().value as string);
-      this.#parsed.set(search, parsed);
+      this.#parsed.set(url, parsed);
     }
     return parsed;
   }
