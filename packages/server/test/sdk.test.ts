@@ -73,6 +73,7 @@ describe('SDK ⇄ real MS – registration and joins', () => {
       maxPlayers: 12,
       hasPassword: false,
       gameState: 0,
+      reachable: null,
     });
   });
 
