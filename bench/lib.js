@@ -2,9 +2,22 @@
 // the machine's description, and small waits. Every measured party (the
 // masterserver, a baseline, each load generator) runs in its own process.
 import { fork, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 
 const here = (name) => new URL(`./${name}`, import.meta.url).pathname;
+
+/** The maps and playlists of a varied list (`populate` with `varied` in ms-runner.js). */
+export const VARIED_MAPS = [
+  'mp_forwardbase_kodai',
+  'mp_glitch',
+  'mp_rise',
+  'mp_eden',
+  'mp_grave',
+  'mp_thaw',
+  'mp_lf_uma',
+];
+export const VARIED_PLAYLISTS = ['aitdm', 'tdm', 'ps', 'cp', 'ctf', 'lts', 'fd_normal', 'ffa', 'speedball', 'mfd'];
 
 /** The token the masterserver under test accepts. */
 export const BENCH_TOKEN = 'bench-token';
@@ -208,3 +221,21 @@ export function medianPair(pairs, ratioOf) {
 
 /** The HTTP load generator to use: `wrk` when it is on the PATH, else autocannon (a dev dependency). */
 export const httpLoadTool = spawnSync('wrk', ['--version']).error === undefined ? 'wrk' : 'autocannon';
+
+const HOP_BY_HOP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/** One raw GET: status, headers (hop-by-hop ones dropped) and the undecoded body. */
+export function get(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+        resolve({ status: res.statusCode, headers: kept, body: Buffer.concat(chunks) });
+      });
+    })
+      .on('error', reject)
+      .end();
+  });
+}

@@ -1,10 +1,12 @@
 // The masterserver under test, in its own process (forked with --expose-gc, IPC).
 // argv[2]: JSON of extra MasterServerOptions. Sends { type: 'ready', url }.
 // Messages: { cmd: 'usage' } → memory after a full GC and CPU time so far;
-// { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms; the first starts measuring); { cmd: 'populate', count } → lists `count` servers directly in the registry;
+// { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms; the first starts measuring); { cmd: 'populate', count, varied } → lists `count` servers directly in the registry (`varied`: over several maps, playlists, states, fill levels, passwords and reachability, for filters);
+// { cmd: 'churn', perSecond } → from now on changes the player count of `perSecond` listed servers a second (0 stops);
 // { cmd: 'close' } → closes and exits.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { MasterServer, toListedServer } from '@masterserver/server';
+import { MasterServer, publicServerJson, toListedServer } from '@masterserver/server';
+import { VARIED_MAPS, VARIED_PLAYLISTS } from './lib.js';
 
 const ms = new MasterServer({
   regTokens: ['bench-token'],
@@ -18,20 +20,40 @@ const ms = new MasterServer({
 });
 const url = await ms.listen({ host: '127.0.0.1', port: 0 });
 
-function populate(count) {
+function populate(count, varied) {
   for (let i = 0; i < count; i++) {
     const info = {
       name: `[NS] Server ${i}`,
       desc: 'A description of moderate length for the benchmark.',
       port: 20000 + (i % 40000),
-      map: 'mp_forwardbase_kodai',
-      playlist: 'fd_regular',
+      map: varied ? VARIED_MAPS[i % VARIED_MAPS.length] : 'mp_forwardbase_kodai',
+      playlist: varied ? VARIED_PLAYLISTS[(i >> 3) % VARIED_PLAYLISTS.length] : 'fd_regular',
       curPlayers: i % 17,
       maxPlayers: 16 + (i % 2),
-      gameState: 1,
+      gameState: varied ? i % 4 : 1,
+      ...(varied && i % 10 === 0 ? { password: 'secret' } : {}),
     };
-    ms.registry.put(toListedServer(`id${i}`, info, `10.0.${i >> 8}.${i & 255}`, 'bench'));
+    const reachable = varied ? [true, true, false, null][i % 4] : null;
+    ms.registry.put(toListedServer(`id${i}`, info, `10.0.${i >> 8}.${i & 255}`, 'bench', reachable));
   }
+}
+
+let churn;
+/** Changes the player count of `perSecond` servers a second, in ten steps, as re-registrations would. */
+function startChurn(perSecond) {
+  clearInterval(churn);
+  if (perSecond <= 0) return;
+  let next = 0;
+  const ids = [...ms.registry.values()].map((server) => server.id);
+  churn = setInterval(() => {
+    for (let i = 0; i < Math.ceil(perSecond / 10) && ids.length > 0; i++) {
+      const old = ms.registry.get(ids[next++ % ids.length]);
+      if (old === undefined) continue;
+      const curPlayers = (old.curPlayers + 1) % (old.maxPlayers + 1);
+      const fields = { ...old, curPlayers };
+      ms.registry.put({ ...fields, json: publicServerJson(fields) });
+    }
+  }, 100);
 }
 
 // A 1 ms timer of its own: started by the first 'delay' (the join scenario's), so that the other scenarios measure
@@ -41,9 +63,16 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 process.on('message', async (message) => {
   if (message.cmd === 'usage') {
     for (let i = 0; i < 3; i++) globalThis.gc?.();
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
     const cpu = process.cpuUsage();
-    process.send({ type: 'usage', rss, heapUsed, cpuMs: (cpu.user + cpu.system) / 1000, t: performance.now() });
+    process.send({
+      type: 'usage',
+      rss,
+      heapUsed,
+      arrayBuffers,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      t: performance.now(),
+    });
   } else if (message.cmd === 'cpu') {
     const cpu = process.cpuUsage();
     process.send({ type: 'cpu', cpuMs: (cpu.user + cpu.system) / 1000 });
@@ -58,8 +87,11 @@ process.on('message', async (message) => {
     loopDelay.reset();
     loopDelay.enable();
   } else if (message.cmd === 'populate') {
-    populate(message.count);
+    populate(message.count, message.varied === true);
     process.send({ type: 'populated' });
+  } else if (message.cmd === 'churn') {
+    startChurn(message.perSecond);
+    process.send({ type: 'churning' });
   } else if (message.cmd === 'close') {
     await ms.close();
     process.exit(0);

@@ -5,14 +5,14 @@
 // from the results files.
 // Usage: node bench/run.js [--quick] [--write-docs] [scenario ...]
 //        node bench/run.js --docs-only   (rewrites the docs and chart from the results files, runs nothing)
-//   scenarios: registration idle list join probe (the default), codec (an extra)
+//   scenarios: registration idle list query join probe (the default), codec (an extra)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { machine } from './lib.js';
 import { markdownBlock, missedTargets, replaceBlock, textTable } from './report.js';
 import { chartSvg } from './svg.js';
 
-const DEFAULT = ['registration', 'idle', 'list', 'join', 'probe'];
+const DEFAULT = ['registration', 'idle', 'list', 'query', 'join', 'probe'];
 const ALL = [...DEFAULT, 'codec'];
 const root = new URL('..', import.meta.url).pathname;
 const resultsDir = new URL('./results/', import.meta.url).pathname;

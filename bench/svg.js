@@ -56,7 +56,7 @@ export function chartSvg(results) {
   parts.push(text(10, top + 12, `masterserver benchmarks — ${machineLine(results)}`, ' class="small"'));
   top += 22;
   const ratioBars = [];
-  for (const name of ['registration', 'list']) {
+  for (const name of ['registration', 'list', 'query']) {
     for (const row of results.scenarios[name]?.rows ?? []) {
       if (row.ratio !== undefined) {
         ratioBars.push({ label: row.label, value: row.ratio, shown: `×${row.ratio.toFixed(2)}`, ok: row.met });

@@ -4,28 +4,19 @@
 // next to a node:http server answering a constant buffer of the same bytes with
 // the same headers (content-type, content-encoding, ETag and 304) in the same run.
 import { rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpLoadTool, medianPair, pairedRounds, pct, runLoad, SATURATED, startBaseline, startMs } from '../lib.js';
-
-const DROP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
-
-/** One raw GET: status, headers (hop-by-hop ones dropped) and the undecoded body. */
-function get(url, headers) {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => {
-        const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !DROP.has(name)));
-        resolve({ status: res.statusCode, headers: kept, body: Buffer.concat(chunks) });
-      });
-    })
-      .on('error', reject)
-      .end();
-  });
-}
+import {
+  get,
+  httpLoadTool,
+  medianPair,
+  pairedRounds,
+  pct,
+  runLoad,
+  SATURATED,
+  startBaseline,
+  startMs,
+} from '../lib.js';
 
 // autocannon parses bodies in JavaScript: there, many connections cost it more than they add on large bodies.
 function cannon(url, headers, status, bytes, settings) {

@@ -22,6 +22,7 @@ export {
   type PlayerIdentity,
   type UnauthorizedReason,
 } from './auth/player-auth.js';
+export { type DisplayNames, TITANFALL2_DISPLAY_NAMES } from './display-names.js';
 export { Gateway, GS_PATH } from './gateway/gateway.js';
 export { ClientAddresses, normalizeIp, parseCidr } from './http/client-ip.js';
 export { ApiError, type ApiErrorCode } from './http/errors.js';

@@ -134,6 +134,7 @@ export class MasterServer {
       webRoot: this.options.webRoot,
       maxEventStreams: this.options.maxEventStreams,
       idleTimeout: this.options.idleTimeout,
+      displayNames: this.options.displayNames,
     });
     const handle = this.#api.handle;
     const { maxHeaders } = this.options;

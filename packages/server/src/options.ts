@@ -9,6 +9,7 @@
 import { INT32_MAX, OptionError } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from './auth/player-auth.js';
 import type { Cluster } from './cluster/cluster.js';
+import { checkDisplayNames, type DisplayNames, TITANFALL2_DISPLAY_NAMES } from './display-names.js';
 import { parseCidr } from './http/client-ip.js';
 import { defaultWebRoot } from './http/static.js';
 import type { Logger } from './logger.js';
@@ -102,6 +103,11 @@ export interface MasterServerOptions {
   statsInterval?: number | undefined;
   /** Live-list streams (`GET /v2/client/servers/events`) open at once (503 beyond); `0` is no limit. Default `1000`. */
   maxEventStreams?: number | undefined;
+  /**
+   * The names shown for the list's `map` and `playlist` values (`GET /v2/client/display-names`); replaces the
+   * built-in table. Default {@link TITANFALL2_DISPLAY_NAMES}.
+   */
+  displayNames?: DisplayNames | undefined;
   /** Proxies (CIDR ranges or addresses) whose `X-Forwarded-For` names the client. Default: none. */
   trustProxy?: readonly string[] | undefined;
   /**
@@ -179,6 +185,7 @@ export const defaultOptions = {
   verifyReachability: 'mark',
   probeInterval: 300_000,
   probeRate: 2_000,
+  displayNames: TITANFALL2_DISPLAY_NAMES,
 } as const satisfies Partial<MasterServerOptions>;
 
 /** An option has a value it cannot take; `option` names it as in {@link MasterServerOptions}. The SDK throws the same class. */
@@ -203,6 +210,14 @@ function rate(name: string, value: RateLimit): RateLimit {
   count(`${name}.count`, value.count, 1);
   positiveMs(`${name}.windowMs`, value.windowMs);
   return value;
+}
+
+function displayNames(value: DisplayNames): DisplayNames {
+  try {
+    return checkDisplayNames(value);
+  } catch (error) {
+    throw new OptionError('displayNames', (error as Error).message);
+  }
 }
 
 function webRoot(value: string | null | undefined): string | null {
@@ -269,6 +284,7 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     webRoot: webRoot(o.webRoot),
     statsInterval: positiveMs('statsInterval', o.statsInterval ?? d.statsInterval),
     maxEventStreams: count('maxEventStreams', o.maxEventStreams ?? d.maxEventStreams, 0),
+    displayNames: o.displayNames === undefined ? d.displayNames : displayNames(o.displayNames),
     trustProxy: [...(o.trustProxy ?? d.trustProxy)],
     verifyReachability: reachabilityMode(o.verifyReachability ?? d.verifyReachability),
     probeInterval: positiveMs('probeInterval', o.probeInterval ?? d.probeInterval),

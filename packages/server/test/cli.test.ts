@@ -10,6 +10,13 @@ import { makeCertificate, runCli, runCliAsync, startServe, tempDir } from './cli
 
 const fast = ['--listen', '127.0.0.1:0', '--ping-interval', '500ms', '--pong-timeout', '500ms'];
 
+/** A display-names file holding `text`. */
+function badNames(text: string): string {
+  const file = join(tempDir(), 'names.json');
+  writeFileSync(file, text);
+  return file;
+}
+
 describe('masterserver serve – flags', () => {
   for (const [args, env, named] of [
     [['--ping-interval', '10x'], {}, '--ping-interval'],
@@ -29,6 +36,12 @@ describe('masterserver serve – flags', () => {
     [['--max-pending-joins', '0'], {}, '--max-pending-joins'],
     [['--request-timeout', '5s'], {}, '--request-timeout'],
     [['--join-timeout', '40s'], { MS_IDLE_TIMEOUT: '30s' }, 'MS_IDLE_TIMEOUT'],
+    [['--display-names', '/no/such/names.json'], {}, '--display-names'],
+    [['--display-names', badNames('{"maps": {}, "playlists": ')], {}, '--display-names'],
+    [['--display-names', badNames('{"maps": {"mp_glitch": 7}, "playlists": {}}')], {}, '--display-names'],
+    [['--display-names', badNames('{"maps": {}}')], {}, '--display-names'],
+    [['--display-names', badNames('[]')], {}, '--display-names'],
+    [[], { MS_DISPLAY_NAMES: badNames('{"maps": {}, "playlists": {}, "modes": {}}') }, 'MS_DISPLAY_NAMES'],
   ] as const) {
     it(`a bad value (${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')}) exits 2 with one line naming ${named}`, () => {
       const result = runCli(['serve', ...args], { ...env, MS_DATA_DIR: tempDir() });
@@ -72,6 +85,7 @@ describe('masterserver serve – flags', () => {
       '--max-headers',
       '--max-header-size',
       '--max-event-streams',
+      '--display-names',
       '--log-level',
     ]) {
       assert.ok(result.stdout.includes(flag), flag);
@@ -231,6 +245,9 @@ describe('masterserver serve – every flag, and its environment variable, reach
   const tls = makeCertificate(dir, 'flags');
   const jwtKey = join(dir, 'jwt.secret');
   writeFileSync(jwtKey, 'a-shared-secret-of-at-least-32-bytes!!\n');
+  const names = { maps: { mp_custom: 'Custom Map' }, playlists: { mine: 'My Mode' } };
+  const namesFile = join(dir, 'names.json');
+  writeFileSync(namesFile, JSON.stringify(names));
   const values: Record<string, { flag: string[]; env: string }> = {
     MS_LISTEN: { flag: ['--listen', '127.0.0.2:9123'], env: '127.0.0.2:9123' },
     MS_REG_TOKENS: { flag: ['--reg-token', 'tok-a', '--reg-token', 'tok-b'], env: 'tok-a,tok-b' },
@@ -260,6 +277,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
     MS_PROBE_INTERVAL: { flag: ['--probe-interval', '2m'], env: '2m' },
     MS_PROBE_LISTEN: { flag: ['--probe-listen', '127.0.0.3:9124'], env: '127.0.0.3:9124' },
     MS_PROBE_RATE: { flag: ['--probe-rate', '300'], env: '300' },
+    MS_DISPLAY_NAMES: { flag: ['--display-names', namesFile], env: namesFile },
     MS_TLS_CERT: { flag: ['--tls-cert', tls.cert], env: tls.cert },
     MS_TLS_KEY: { flag: ['--tls-key', tls.key], env: tls.key },
     MS_TRUST_PROXY: {
@@ -307,6 +325,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
       probeInterval: 120_000,
       probeListen: { host: '127.0.0.3', port: 9124 },
       probeRate: 300,
+      displayNames: names,
       trustProxy: ['10.0.0.0/8', '192.168.0.1'],
       tls: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
     },

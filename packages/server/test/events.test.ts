@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { fetchRaw, waitFor } from '@masterserver/testing';
+import { fetchRaw, serverInfo, waitFor } from '@masterserver/testing';
 import { ServerEvents } from '../src/http/events.js';
 import { ServerListCache } from '../src/http/server-list.js';
-import { MemoryRegistry, type PlayerAuthenticator, silentLogger } from '../src/index.js';
+import { MemoryRegistry, type PlayerAuthenticator, silentLogger, toListedServer } from '../src/index.js';
 import { startMs, type TestMs } from './helpers.js';
 import { SseClient, type SseEvent } from './sse-client.js';
 
@@ -157,6 +157,121 @@ describe('GET /v2/client/servers/events – the live list', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
   });
+});
+
+describe('GET /v2/client/servers/events?… – a filtered live list', () => {
+  let t: TestMs;
+  before(async () => {
+    t = await startMs({ webRoot: null });
+  });
+  after(() => t.close());
+
+  it('starts from the filtered list, the same bytes as GET with that filter', async () => {
+    const a = await t.connect();
+    const b = await t.connect();
+    await a.register({ name: 'tdm-one', port: 44001, playlist: 'tdm' });
+    await b.register({ name: 'ps-one', port: 44002, playlist: 'ps' });
+    const stream = await SseClient.open(`${t.url}${EVENTS}?playlist=tdm&notEmpty=0`);
+    try {
+      assert.equal(stream.response.statusCode, 200);
+      const first = await stream.next();
+      assert.equal(first.event, 'servers');
+      assert.equal(first.data, (await fetchRaw(`${t.url}/v2/client/servers?playlist=tdm`)).text);
+      assert.deepEqual(
+        (JSON.parse(first.data) as PublicServer[]).map((s) => s.name),
+        ['tdm-one'],
+      );
+    } finally {
+      stream.close();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('sends only the changes that concern its filter: a server that stops matching is a removal', async () => {
+    const a = await t.connect();
+    const b = await t.connect();
+    await a.register({ name: 'mover', port: 44011, playlist: 'ctf', curPlayers: 1 });
+    // Two more on the filter, so that one server's change is a delta (a change of most of the list sends all of it).
+    const steady = [44013, 44014].map((port) =>
+      toListedServer(`steady-${port}`, serverInfo({ name: `steady-${port}`, port, playlist: 'ctf' }), '192.0.2.1', 't'),
+    );
+    for (const server of steady) t.ms.registry.put(server);
+    const stream = await SseClient.open(`${t.url}${EVENTS}?playlist=ctf`);
+    const list = new Map<string, PublicServer>();
+    try {
+      const [full] = await streamUntil(stream, list, (l) => names(l).includes('mover'));
+      // Another playlist's server: nothing for this stream, so the next event is the mover's change.
+      await b.register({ name: 'elsewhere', port: 44012, playlist: 'aitdm' });
+      await a.register({ name: 'mover', port: 44011, playlist: 'ctf', curPlayers: 5 });
+      const changed = await stream.nextOf('delta');
+      assert.equal(Number(changed.id), Number(full?.id) + 1);
+      const delta = JSON.parse(changed.data) as Delta;
+      assert.deepEqual(
+        delta.upsert.map((s) => [s.name, s.curPlayers]),
+        [['mover', 5]],
+      );
+      assert.deepEqual(delta.remove, []);
+      // It leaves the filter: a removal. The other server joins it: an upsert.
+      await a.register({ name: 'mover', port: 44011, playlist: 'aitdm', curPlayers: 5 });
+      await b.register({ name: 'elsewhere', port: 44012, playlist: 'ctf' });
+      await streamUntil(stream, list, (l) => names(l).includes('elsewhere') && !names(l).includes('mover'));
+      assert.deepEqual(names(list), ['elsewhere', 'steady-44013', 'steady-44014']);
+      // It closes: a removal too.
+      await b.close();
+      await streamUntil(stream, list, (l) => l.size === 2);
+    } finally {
+      stream.close();
+      await a.close();
+      await b.close();
+      for (const server of steady) t.ms.registry.delete(server);
+    }
+  });
+
+  it('streams of different filters each get their own events, numbered on their own', async () => {
+    const a = await t.connect();
+    await a.register({ name: 'on-rise', port: 44021, map: 'mp_rise' });
+    const rise = await SseClient.open(`${t.url}${EVENTS}?map=mp_rise`);
+    const eden = await SseClient.open(`${t.url}${EVENTS}?map=mp_eden`);
+    const all = await SseClient.open(`${t.url}${EVENTS}`);
+    try {
+      const [riseFirst, edenFirst] = [await rise.next(), await eden.next()];
+      await all.next();
+      assert.equal(edenFirst?.data, '[]');
+      await a.register({ name: 'on-rise', port: 44021, map: 'mp_eden' });
+      // Each list is one server, so each change is most of it: each stream gets its whole new list.
+      const left = await rise.nextOf('servers');
+      assert.equal(Number(left.id), Number(riseFirst?.id) + 1);
+      assert.equal(left.data, '[]');
+      const joined = await eden.nextOf('servers');
+      assert.equal(Number(joined.id), Number(edenFirst?.id) + 1);
+      assert.deepEqual(
+        (JSON.parse(joined.data) as Array<{ name: string; map: string }>).map((s) => [s.name, s.map]),
+        [['on-rise', 'mp_eden']],
+      );
+      const everything = await all.nextOf('servers');
+      assert.ok(everything.data.includes('"mp_eden"'));
+    } finally {
+      for (const stream of [rise, eden, all]) stream.close();
+      await a.close();
+    }
+  });
+
+  for (const [query, param] of [
+    ['limit=10', 'limit'],
+    ['offset=5', 'offset'],
+    ['notFull=maybe', 'notFull'],
+    ['q=a&q=b', 'q'],
+    [`q=${'x'.repeat(10 * 1024)}`, 'q'],
+  ] as const) {
+    it(`?${query.length > 40 ? 'q=(10 KB)' : query} is 400 BAD_REQUEST naming ${param}, before any stream opens`, async () => {
+      const res = await fetchRaw(`${t.url}${EVENTS}?${query}`);
+      assert.equal(res.status, 400);
+      const { error } = res.json as { error: { code: string; msg: string } };
+      assert.equal(error.code, 'BAD_REQUEST');
+      assert.ok(error.msg.startsWith(`${param}:`), error.msg);
+    });
+  }
 });
 
 describe('live-list streams: limits and shutdown', () => {

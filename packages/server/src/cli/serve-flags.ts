@@ -200,6 +200,12 @@ export const serveFlags: FlagSpecs = {
     value: 'N',
     help: 'probe datagrams sent per second at most (the rest wait their turn)',
   },
+  'display-names': {
+    type: 'string',
+    env: 'MS_DISPLAY_NAMES',
+    value: 'FILE',
+    help: 'JSON file {"maps":{ID:NAME},"playlists":{ID:NAME}} replacing the built-in Titanfall 2 names',
+  },
   'tls-cert': { type: 'string', env: 'MS_TLS_CERT', value: 'FILE', help: 'PEM certificate chain: serve HTTPS/WSS' },
   'tls-key': { type: 'string', env: 'MS_TLS_KEY', value: 'FILE', help: 'PEM private key of --tls-cert' },
   'trust-proxy': {

@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { JwtPlayerAuth, type JwtPlayerAuthOptions } from '../auth/player-auth.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { checkDisplayNames, type DisplayNames } from '../display-names.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
 import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
@@ -48,6 +49,31 @@ function readFile(flag: string, path: string): Buffer {
     throw new UsageError(
       `${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
+  }
+}
+
+/** Largest display-names file read, in bytes. */
+const DISPLAY_NAMES_FILE_MAX = 4 * 1024 * 1024;
+
+/** Reads and checks a display-names file (`--display-names`); the caller names the flag in the error. */
+export function readDisplayNames(path: string): DisplayNames {
+  let text: Buffer;
+  try {
+    text = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (text.length > DISPLAY_NAMES_FILE_MAX) throw new UsageError(`${path} is larger than 4 MiB`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text.toString('utf8'));
+  } catch {
+    throw new UsageError(`${path} is not valid JSON`);
+  }
+  try {
+    return checkDisplayNames(value);
+  } catch (error) {
+    throw new UsageError(`${path}: ${(error as Error).message}`);
   }
 }
 
@@ -126,6 +152,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       probeInterval: get('probe-interval', parseDuration),
       probeListen: flagValue(raw, 'probe-listen', parseListen),
       probeRate: get('probe-rate', (text) => parseInteger(text, 1)),
+      displayNames: flagValue(raw, 'display-names', readDisplayNames),
       trustProxy,
       tls: tlsPaths === undefined ? undefined : readTls(tlsPaths),
       playerAuth:

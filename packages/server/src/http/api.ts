@@ -7,19 +7,21 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
+import type { DisplayNames } from '../display-names.js';
 import { GS_PATH } from '../gateway/gateway.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { Registry } from '../registry/registry.js';
-import { etagMatches } from './cached-body.js';
-import { negotiateEncoding } from './encoding.js';
+import { CachedBody, etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
 import { EVENTS_PATH, ServerEvents } from './events.js';
+import { FilteredLists } from './filtered-lists.js';
 import { handleJoin } from './join.js';
+import { ListQueryParser } from './list-query.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
-import { type ListSnapshot, ServerListCache } from './server-list.js';
+import { ServerListCache } from './server-list.js';
 import { ASSETS_PATH, StaticFiles } from './static.js';
 import { historyHandler, type StatsHistory } from './stats.js';
 
@@ -41,6 +43,8 @@ export interface ApiContext {
   readonly maxEventStreams: number;
   /** Milliseconds a connection may make no progress before it is closed: live-list streams send more often. */
   readonly idleTimeout: number;
+  /** The names of maps and playlists (`GET /v2/client/display-names`). */
+  readonly displayNames: DisplayNames;
 }
 
 /** The API: the `request` listener, and what ends its live streams at shutdown. */
@@ -52,40 +56,39 @@ export interface Api {
 
 export { etagMatches };
 
+/** The path of the display names of maps and playlists. */
+export const DISPLAY_NAMES_PATH = '/v2/client/display-names';
+
 /** Builds the public API. */
 export function createApi(ctx: ApiContext): Api {
   const cache = new ServerListCache(ctx.registry);
 
-  const sendList = (req: IncomingMessage, res: ServerResponse, snapshot: ListSnapshot): void => {
-    const headers: Record<string, string | number> = {
-      etag: snapshot.etag,
-      'cache-control': 'no-cache',
-      vary: 'accept-encoding',
-    };
-    if (etagMatches(req.headers['if-none-match'], snapshot.etag)) {
-      res.writeHead(304, headers);
-      res.end();
+  const displayNames = new CachedBody(Buffer.from(JSON.stringify(ctx.displayNames)), {
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
+  });
+  const filtered = new FilteredLists();
+  const queries = new ListQueryParser(true);
+
+  /** `GET /v2/client/servers`: the whole list, or the answer to its query. */
+  const sendList = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url as string;
+    const mark = url.indexOf('?');
+    if (mark === -1) {
+      sendCached(req, res, cache.current(), ctx.logger);
       return;
     }
-    const encoding = negotiateEncoding(req.headers['accept-encoding']);
-    headers['content-type'] = 'application/json; charset=utf-8';
-    if (encoding !== 'identity') headers['content-encoding'] = encoding;
-    const send = (body: Buffer): void => {
-      headers['content-length'] = body.length;
-      res.writeHead(200, headers);
-      res.end(body);
-    };
-    const body = snapshot.encoded(encoding);
-    if (Buffer.isBuffer(body)) send(body);
-    else
-      body.then(send, (error: unknown) => {
-        ctx.logger.error({ err: error }, 'compressing the server list failed');
-        sendError(res, 'INTERNAL_ERROR');
-      });
+    const parsed = queries.parse(url, mark + 1);
+    if (!parsed.ok) {
+      sendError(res, 'BAD_REQUEST', parsed.msg);
+      return;
+    }
+    const snapshot = cache.current();
+    const { query } = parsed;
+    sendCached(req, res, query.key === '' ? snapshot : filtered.answer(snapshot, query), ctx.logger);
   };
 
   const router = new Router(ctx.logger, (route, status) => ctx.metrics.http(route, status))
-    .on('GET', '/v2/client/servers', (req, res) => sendList(req, res, cache.current()))
+    .on('GET', '/v2/client/servers', sendList)
     .onPrefix('GET', '/v2/client/servers/', (_req, res, id) => {
       const server = ctx.registry.get(id);
       if (server === undefined) {
@@ -119,11 +122,13 @@ export function createApi(ctx: ApiContext): Api {
     heartbeatMs: Math.min(15_000, Math.floor(ctx.idleTimeout / 2)),
     isShuttingDown: ctx.isShuttingDown,
     logger: ctx.logger,
+    lists: filtered,
   });
   const stopSamples = ctx.stats.onSample((sample) => events.sample(sample));
   router
     .on('GET', EVENTS_PATH, events.handle)
     .on('GET', '/v2/client/stats/history', historyHandler(ctx.stats, ctx.logger))
+    .on('GET', DISPLAY_NAMES_PATH, (req, res) => sendCached(req, res, displayNames, ctx.logger))
     .on('GET', '/v2/client/config', (_req, res) => {
       sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer' });
     });

@@ -7,6 +7,10 @@
 /** The encodings the server list is served in. */
 export type Encoding = 'br' | 'gzip' | 'identity';
 
+/** The last headers negotiated: clients send a handful of distinct ones, each on every request. */
+const negotiated = new Map<string, Encoding>();
+const NEGOTIATED_MAX = 64;
+
 /**
  * Picks the response encoding from an `Accept-Encoding` header: `br` when
  * acceptable, else `gzip`, else `identity`. Honours `q` values (`q=0` refuses)
@@ -14,6 +18,16 @@ export type Encoding = 'br' | 'gzip' | 'identity';
  */
 export function negotiateEncoding(header: string | undefined): Encoding {
   if (header === undefined || header === '') return 'identity';
+  let encoding = negotiated.get(header);
+  if (encoding === undefined) {
+    encoding = parseAcceptEncoding(header);
+    if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+    negotiated.set(header, encoding);
+  }
+  return encoding;
+}
+
+function parseAcceptEncoding(header: string): Encoding {
   let br = -1;
   let gzip = -1;
   let star = -1;

@@ -6,71 +6,44 @@
  * @module
  */
 
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
 import type { ListedServer, Registry } from '../registry/registry.js';
-import type { Encoding } from './encoding.js';
+import { CachedBody } from './cached-body.js';
 
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
+/** The headers of every answer of the list, filtered or not: `X-Total-Count` is the number of servers matched. */
+function listHeaders(total: number): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-total-count': String(total),
+  };
+}
 
-/** One version of the list, ready to send. */
-export class ListSnapshot {
+/** An answer of the list: the JSON array of a page of servers, and how many servers the query matched. */
+export class ListAnswer extends CachedBody {
+  /** The servers matched before paging (`X-Total-Count`). */
+  readonly total: number;
+
+  /** `etag`: default, a weak tag of the body alone. */
+  constructor(body: Buffer, total: number, etag?: string) {
+    super(body, etag === undefined ? { headers: listHeaders(total) } : { headers: listHeaders(total), etag });
+    this.total = total;
+  }
+}
+
+/** One version of the whole list, ready to send, with the servers it was made of. */
+export class ListSnapshot extends ListAnswer {
   /** The registry version it was built from. */
   readonly version: number;
-  /** Weak ETag of the content (the same for every encoding). */
-  readonly etag: string;
-  /** The JSON array, uncompressed. */
-  readonly body: Buffer;
   /** How many servers it lists. */
   readonly count: number;
   /** The servers it lists, in list order (empty when built from bytes alone). */
   readonly servers: readonly ListedServer[];
-  /** Each encoding's body: a promise while it is being compressed, then the buffer itself. */
-  readonly #compressed = new Map<Encoding, Promise<Buffer> | Buffer>();
 
   constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
+    super(body, count);
     this.version = version;
-    this.body = body;
     this.count = count;
     this.servers = servers;
-    this.etag = `W/"${createHash('sha1').update(body).digest('base64url')}"`;
-  }
-
-  /**
-   * The body in `encoding`; compressed once (off the main thread) and then kept. Once compressed it is
-   * returned as a buffer, so that every later request is answered at once, without a promise; a failed
-   * compression is forgotten, so that the next request tries again.
-   */
-  encoded(encoding: Encoding): Promise<Buffer> | Buffer {
-    if (encoding === 'identity') return this.body;
-    let compressed = this.#compressed.get(encoding);
-    if (compressed === undefined) {
-      compressed =
-        encoding === 'gzip'
-          ? gzipAsync(this.body, { level: 6 })
-          : brotliAsync(this.body, {
-              params: {
-                [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
-                [zlib.BROTLI_PARAM_QUALITY]: this.body.length > 1_000_000 ? 4 : 6,
-                [zlib.BROTLI_PARAM_SIZE_HINT]: this.body.length,
-              },
-            });
-      const pending = compressed.then(
-        (buffer) => {
-          this.#compressed.set(encoding, buffer);
-          return buffer;
-        },
-        (error: unknown) => {
-          this.#compressed.delete(encoding);
-          throw error;
-        },
-      );
-      this.#compressed.set(encoding, pending);
-      return pending;
-    }
-    return compressed;
   }
 }
 

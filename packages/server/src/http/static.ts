@@ -75,13 +75,8 @@ export function defaultWebRoot(): string {
   }
 }
 
-interface StaticFile {
-  readonly body: CachedBody;
-  readonly headers: Record<string, string>;
-}
-
 /** The loaded files by name (`index.html`, `assets/NAME`), or why there are none. */
-export type StaticFilesState = { ok: true; files: ReadonlyMap<string, StaticFile> } | { ok: false; reason: string };
+export type StaticFilesState = { ok: true; files: ReadonlyMap<string, CachedBody> } | { ok: false; reason: string };
 
 /**
  * The files of each root loaded in this process, shared by every instance
@@ -139,7 +134,7 @@ export class StaticFiles {
     }
     const file = state.files.get(name);
     if (file === undefined) sendError(res, 'NOT_FOUND', 'No such file');
-    else sendCached(req, res, file.body, file.headers, this.#logger);
+    else sendCached(req, res, file, this.#logger);
   }
 }
 
@@ -161,7 +156,7 @@ async function loadFiles(root: string, logger: Logger): Promise<StaticFilesState
     // Only plain files directly in assets/ (what the router can address); no symbolic links.
     const names = entries.filter((e) => e.isFile()).map((e) => e.name);
     if (names.length > MAX_FILES) return { ok: false, reason: `${root}/assets holds more than ${MAX_FILES} files` };
-    const files = new Map<string, StaticFile>();
+    const files = new Map<string, CachedBody>();
     let bytes = index.length;
     files.set('index.html', staticFile('index.html', index));
     for (const name of names) {
@@ -170,7 +165,7 @@ async function loadFiles(root: string, logger: Logger): Promise<StaticFilesState
       if (bytes > MAX_BYTES) return { ok: false, reason: `${root} holds more than ${MAX_BYTES} bytes` };
       files.set(`assets/${name}`, staticFile(`assets/${name}`, body));
     }
-    await Promise.all([...files.values()].map((file) => file.body.precompress()));
+    await Promise.all([...files.values()].map((file) => file.precompress()));
     logger.debug({ root, files: files.size, bytes }, 'server browser loaded');
     return { ok: true, files };
   } catch (error) {
@@ -179,9 +174,8 @@ async function loadFiles(root: string, logger: Logger): Promise<StaticFilesState
 }
 
 /** A file with its headers: the page revalidated on every load, the hashed assets cached for a year. */
-function staticFile(name: string, content: Buffer): StaticFile {
+function staticFile(name: string, content: Buffer): CachedBody {
   const { type, compressible } = contentTypeOf(name);
-  const body = new CachedBody(content, { compressible, effort: 'max' });
   const headers: Record<string, string> = { 'content-type': type, 'x-content-type-options': 'nosniff' };
   if (name === 'index.html') {
     headers['cache-control'] = 'no-cache';
@@ -190,5 +184,5 @@ function staticFile(name: string, content: Buffer): StaticFile {
   } else {
     headers['cache-control'] = IMMUTABLE;
   }
-  return { body, headers };
+  return new CachedBody(content, { headers, compressible, effort: 'max' });
 }

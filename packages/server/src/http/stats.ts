@@ -21,6 +21,8 @@ export interface StatsSample {
   readonly servers: number;
 }
 
+const HISTORY_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' };
+
 /** Options of {@link StatsHistory}. */
 export interface StatsHistoryOptions {
   /** Milliseconds between samples. Default `5000`. */
@@ -107,7 +109,7 @@ export class StatsHistory {
   body(): CachedBody {
     if (this.#json === undefined || this.#json.taken !== this.#taken) {
       const text = JSON.stringify({ intervalMs: this.intervalMs, windowMs: this.windowMs, samples: this.samples() });
-      this.#json = { taken: this.#taken, body: new CachedBody(Buffer.from(text)) };
+      this.#json = { taken: this.#taken, body: new CachedBody(Buffer.from(text), { headers: HISTORY_HEADERS }) };
     }
     return this.#json.body;
   }
@@ -118,12 +120,5 @@ export function historyHandler(
   stats: StatsHistory,
   logger: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) =>
-    sendCached(
-      req,
-      res,
-      stats.body(),
-      { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
-      logger,
-    );
+  return (req, res) => sendCached(req, res, stats.body(), logger);
 }
