@@ -29,7 +29,8 @@ export type JoinMetricOutcome =
   | 'gone'
   | 'unavailable'
   | 'bad_request'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'banned';
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {

@@ -14,6 +14,8 @@ import { errors, jwtVerify } from 'jose';
 export interface PlayerIdentity {
   username: string;
   clantag: string;
+  /** The JWT `sub` claim, when the token has one (a `player` ban may name it). */
+  sub?: string | undefined;
 }
 
 /** The answer of a {@link PlayerAuthenticator}. */
@@ -94,7 +96,8 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
     if (typeof clantag !== 'string' || codePointLength(clantag) > InfoLimits.CLANTAG_MAX) {
       return { ok: false, reason: 'the token has no valid clantag claim' };
     }
-    return { ok: true, player: { username, clantag } };
+    const { sub } = payload;
+    return { ok: true, player: typeof sub === 'string' ? { username, clantag, sub } : { username, clantag } };
   }
 }
 
