@@ -1,7 +1,7 @@
 /**
  * The HTTP API of HTTP-API.md: the server list, one server, joins, health,
- * the admin API; and the server browser: its page, the live list and the
- * players history.
+ * the admin API; and the server browser: its page (and its admin view at
+ * `/admin`), the live list and the players history.
  *
  * @module
  */
@@ -139,7 +139,11 @@ export function createApi(ctx: ApiContext): Api {
   adminRoutes(router, ctx.admin);
   if (ctx.webRoot !== null) {
     const files = new StaticFiles(ctx.webRoot, ctx.logger);
-    router.on('GET', '/', files.serveIndex).onPrefix('GET', ASSETS_PATH, files.serveAsset);
+    // The admin view is a route of the same page.
+    router
+      .on('GET', '/', files.serveIndex)
+      .on('GET', '/admin', files.serveIndex)
+      .onPrefix('GET', ASSETS_PATH, files.serveAsset);
   }
   return {
     handle: router.handle,
