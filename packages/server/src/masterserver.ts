@@ -217,7 +217,7 @@ export class MasterServer {
         });
       } catch (error) {
         await this.tokens.stop();
-        await this.bans.stop();
+        this.bans.stop();
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         throw new OptionError('probeListen', `cannot bind the UDP probe socket to ${host}:${port}: ${code}`);
       }
@@ -339,7 +339,7 @@ export class MasterServer {
       server.off('upgrade', this.handleUpgrade);
     }
     await this.tokens.stop();
-    await this.bans.stop();
+    this.bans.stop();
     await this.gateway.reachability.close();
     if (this.options.cluster === undefined) await this.registry.close();
   }

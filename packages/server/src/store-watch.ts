@@ -36,12 +36,11 @@ export class StoreWatch {
     this.#timer.unref();
   }
 
-  /** Stops the timer and the notices, then loads once more (a load may also write, e.g. pending use). */
-  async stop(): Promise<void> {
+  /** Stops the timer and the notices. */
+  stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    await this.refresh();
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type DisconnectInfo, GameServerClient } from '@masterserver/sdk';
 import { fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
 import { plainAdminWarning } from '../src/http/admin.js';
 import { MasterServer } from '../src/index.js';
@@ -175,6 +176,30 @@ describe('admin API – servers', () => {
     const [entry] = (await t.admin('GET', '/v2/admin/audit?limit=1')).json as Array<{ reason: unknown }>;
     assert.equal(entry?.reason, null, 'no reason given');
     again.socket.destroy();
+  });
+
+  it('a game server on the SDK that is removed hears 4010 and the reason, reconnects and is listed again', async () => {
+    const gs = new GameServerClient({
+      url: t.wsUrl,
+      regToken: TOKEN,
+      info: { name: 'sdk removed', port: 37033, map: 'm', playlist: 'p', maxPlayers: 8 },
+      minRegisterGap: 0,
+      backoff: { initial: 50, max: 100 },
+    }).start();
+    try {
+      await gs.whenRegistered(AbortSignal.timeout(3000));
+      const id = (await t.list()).find((s) => s.name === 'sdk removed')?.id as string;
+      const closed = new Promise<DisconnectInfo>((resolve) => gs.once('disconnected', resolve));
+      const registeredAgain = new Promise<unknown>((resolve) => gs.once('registered', resolve));
+      assert.equal((await t.admin('DELETE', `/v2/admin/servers/${id}?reason=restart%20please`)).status, 204);
+      const info = await closed;
+      assert.deepEqual([info.code, info.reason], [4010, 'restart please']);
+      assert.notEqual(info.reconnectIn, undefined, 'it reconnects');
+      await registeredAgain;
+      assert.equal((await t.list()).find((s) => s.name === 'sdk removed')?.id, id, 'under the same id');
+    } finally {
+      await gs.close();
+    }
   });
 
   it('DELETE of a server that is not listed is 404 SERVER_NOT_FOUND and audits nothing', async () => {

@@ -77,7 +77,7 @@ describe('BanList', () => {
       undefined,
       'an unlisted connection is matched by address only',
     );
-    await list.stop();
+    list.stop();
   });
 
   it('matches players by exact username or JWT sub, and by address', async () => {
@@ -95,7 +95,7 @@ describe('BanList', () => {
       'sub',
       'a username may equal a banned sub',
     );
-    await list.stop();
+    list.stop();
   });
 
   it('an expired ban stops matching at once, and leaves the list at the next reload', async () => {
@@ -109,7 +109,7 @@ describe('BanList', () => {
     await list.refresh();
     assert.equal(list.generation, generation + 1, 'rebuilt without the expired ban');
     assert.deepEqual(list.active(), []);
-    await list.stop();
+    list.stop();
   });
 
   it('hears a change of its store at once and tells its listeners', async () => {
@@ -124,7 +124,7 @@ describe('BanList', () => {
     await store.removeBan(ban.id, CLI_ACTOR, 1);
     await waitFor('the lift', () => list.playerBan({ ip: '192.0.2.1', username: 'p' }) === undefined, 500);
     assert.equal(heard, 2);
-    await list.stop();
+    list.stop();
   });
 });
 

@@ -179,13 +179,13 @@ export const storeFlags = {
     env: 'MS_DATA_DIR',
     default: './data',
     value: 'DIR',
-    help: 'where the token store lives',
+    help: 'where the store lives (masterserver.db: tokens, bans, the audit log)',
   },
   redis: {
     type: 'string',
     env: 'MS_REDIS_URL',
     value: 'URL',
-    help: 'cluster mode: share the list, joins and tokens with every instance on this Redis',
+    help: 'cluster mode: share the list, joins, tokens and bans with every instance on this Redis',
   },
 } as const satisfies FlagSpecs;
 

@@ -70,9 +70,9 @@ export class BanList {
     return this.#watch.start(intervalMs, (listener) => this.#store.onChange?.(listener));
   }
 
-  /** Stops keeping the bans current. */
-  stop(): Promise<void> {
-    return this.#watch.stop();
+  /** Stops keeping the bans current (what is loaded stays). */
+  stop(): void {
+    this.#watch.stop();
   }
 
   /** Reloads now (e.g. right after this instance changed the bans). */

@@ -110,7 +110,7 @@ export function checkNewBan(body: unknown, now: number): NewBan | BanFieldError 
 
 /** The value of a ban of `kind` as stored, or why it cannot be. */
 function checkValue(kind: BanKind, value: string, force: boolean): string | BanFieldError {
-  const everything = 'would match every %; add "force": true to mean it';
+  const everything = 'would match every %: set force to mean it';
   switch (kind) {
     case 'ip': {
       let range: ReturnType<typeof parseCidr>;

@@ -151,6 +151,7 @@ export class RegistrationTokens {
 
   /** Stops the background refresh and records pending use. */
   async stop(): Promise<void> {
-    await this.#watch.stop();
+    this.#watch.stop();
+    await this.refresh();
   }
 }
