@@ -31,8 +31,22 @@ export { defaultWebRoot } from './http/static.js';
 export { STATS_WINDOW_MS, StatsHistory, type StatsHistoryOptions, type StatsSample } from './http/stats.js';
 export type { JoinOutcome, JoinPlayer } from './joins/outcome.js';
 export type { LogFn, Logger } from './logger.js';
-export { type ListenOptions, MasterServer, TOKEN_REFRESH_MS } from './masterserver.js';
+export { BAN_REFRESH_MS, type ListenOptions, MasterServer, TOKEN_REFRESH_MS } from './masterserver.js';
 export { type JoinMetricOutcome, type MetricsSources, type RegistrationOutcome, ServerMetrics } from './metrics.js';
+export { BanList, type BannablePlayer } from './moderation/ban-list.js';
+export { BAN_KINDS, type Ban, type BanKind, checkNewBan, type NewBan } from './moderation/bans.js';
+export { Moderation } from './moderation/moderation.js';
+export {
+  type Actor,
+  AUDIT_LIMIT,
+  type AuditAction,
+  type AuditEntry,
+  CLI_ACTOR,
+  MemoryModerationStore,
+  type ModerationStore,
+} from './moderation/moderation-store.js';
+export { refuseBannedPlayer } from './moderation/player-ban.js';
+export { SqliteModerationStore } from './moderation/sqlite-moderation-store.js';
 export {
   defaultOptions,
   type MasterServerOptions,
@@ -52,6 +66,14 @@ export {
   type Registry,
   toListedServer,
 } from './registry/registry.js';
-export { RegistrationTokens } from './tokens/registration-tokens.js';
+export { type AdminIdentity, RegistrationTokens } from './tokens/registration-tokens.js';
 export { SqliteTokenStore, TOKEN_DB_FILE } from './tokens/sqlite-token-store.js';
-export { generateToken, hashToken, type TokenRecord, type TokenStore } from './tokens/token-store.js';
+export {
+  type AdminTokenEntry,
+  generateToken,
+  hashToken,
+  TOKEN_ROLES,
+  type TokenRecord,
+  type TokenRole,
+  type TokenStore,
+} from './tokens/token-store.js';

@@ -1,6 +1,6 @@
 /**
- * The masterserver: one object that owns the registry, the tokens, the
- * gateway and the HTTP API, and serves them on its own port or on an HTTP
+ * The masterserver: one object that owns the registry, the tokens, the bans,
+ * the gateway and the HTTP API, and serves them on its own port or on an HTTP
  * server it is given.
  *
  * @module
@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Gateway } from './gateway/gateway.js';
+import { plainAdminWarning } from './http/admin.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
@@ -20,6 +21,9 @@ import { StatsHistory } from './http/stats.js';
 import { RemoteJoins } from './joins/remote.js';
 import { JoinRouter } from './joins/router.js';
 import { ServerMetrics } from './metrics.js';
+import { BanList } from './moderation/ban-list.js';
+import { Moderation } from './moderation/moderation.js';
+import { RemoteRemovals } from './moderation/remote-removals.js';
 import {
   type MasterServerOptions,
   OptionError,
@@ -35,6 +39,9 @@ import { RegistrationTokens } from './tokens/registration-tokens.js';
 
 /** How often the token store is checked for new and revoked tokens, in ms. */
 export const TOKEN_REFRESH_MS = 500;
+
+/** How often the moderation store is checked for new and lifted bans, in ms (a change notice comes sooner). */
+export const BAN_REFRESH_MS = 500;
 
 /** Where to listen. */
 export interface ListenOptions {
@@ -60,8 +67,12 @@ export class MasterServer {
   readonly options: ResolvedOptions;
   /** The server list's storage. */
   readonly registry: Registry;
-  /** The valid registration tokens. */
+  /** The valid registration tokens (and the admin tokens). */
   readonly tokens: RegistrationTokens;
+  /** The bans in force, mirrored from the moderation store. */
+  readonly bans: BanList;
+  /** What an operator does through the admin API: removals, bans, the audit log. */
+  readonly moderation: Moderation;
   /** The game-server connections. */
   readonly gateway: Gateway;
   /** The Prometheus metrics of this instance. */
@@ -85,6 +96,7 @@ export class MasterServer {
     const { cluster } = this.options;
     this.registry = cluster?.registry ?? new MemoryRegistry({ maxServers: this.options.maxServers });
     this.tokens = new RegistrationTokens(this.options.regTokens, this.options.tokenStore, this.options.logger);
+    this.bans = new BanList(this.options.moderationStore, this.options.logger);
     this.#addresses = new ClientAddresses(this.options.trustProxy);
     const registry = this.registry;
     this.metrics = new ServerMetrics({
@@ -104,10 +116,22 @@ export class MasterServer {
       options: this.options,
       registry: this.registry,
       tokens: this.tokens,
+      bans: this.bans,
       metrics: this.metrics,
       instanceId: cluster?.link.id ?? randomBytes(6).toString('hex'),
     });
     const { joinTimeout, logger } = this.options;
+    const removeLocal = (serverId: string, reason: string): boolean => this.gateway.remove(serverId, reason);
+    this.moderation = new Moderation({
+      store: this.options.moderationStore,
+      bans: this.bans,
+      registry,
+      removeLocal,
+      remote: cluster === undefined ? undefined : new RemoteRemovals(cluster.link, removeLocal, logger),
+      logger,
+    });
+    const addresses = this.#addresses;
+    const clientIp = (req: IncomingMessage): string => addresses.resolve(req);
     const local = this.gateway.local;
     const joins = new JoinRouter({
       local,
@@ -129,6 +153,9 @@ export class MasterServer {
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,
+      bans: this.bans,
+      clientIp,
+      admin: { tokens: this.tokens, moderation: this.moderation, clientIp, rate: this.options.adminRate, logger },
       isShuttingDown: () => this.#closing !== undefined,
       stats: this.stats,
       webRoot: this.options.webRoot,
@@ -163,7 +190,7 @@ export class MasterServer {
   };
 
   /**
-   * Loads the tokens and the server id secret, binds the probe socket and starts sampling {@link stats};
+   * Loads the tokens, the bans and the server id secret, binds the probe socket and starts sampling {@link stats};
    * {@link listen} and {@link attach} call it. Rejects with an {@link OptionError} naming `probeListen` when
    * the probe socket cannot bind.
    */
@@ -176,6 +203,7 @@ export class MasterServer {
     const { tokenStore, verifyReachability, probeListen, probeInterval, probeRate, logger } = this.options;
     const ids = tokenStore?.secret(SERVER_ID_SECRET, () => randomBytes(SERVER_ID_SECRET_BYTES));
     await this.tokens.start(TOKEN_REFRESH_MS);
+    await this.bans.start(BAN_REFRESH_MS);
     if (ids !== undefined) this.gateway.serverIds = new ServerIds(await ids);
     if (verifyReachability !== 'off') {
       const host = probeListen?.host ?? listenHost;
@@ -192,6 +220,7 @@ export class MasterServer {
         });
       } catch (error) {
         await this.tokens.stop();
+        this.bans.stop();
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         throw new OptionError('probeListen', `cannot bind the UDP probe socket to ${host}:${port}: ${code}`);
       }
@@ -248,6 +277,8 @@ export class MasterServer {
           });
     this.#ownsServer = true;
     const host = options.host ?? '0.0.0.0';
+    const warning = plainAdminWarning(host, tls !== undefined);
+    if (warning !== undefined) this.options.logger.warn({ host }, warning);
     this.#started ??= this.#start(host);
     await this.#started;
     this.#serve(server);
@@ -318,6 +349,7 @@ export class MasterServer {
       this.#unharden?.();
     }
     await this.tokens.stop();
+    this.bans.stop();
     await this.gateway.reachability.close();
     if (this.options.cluster === undefined) await this.registry.close();
   }

@@ -30,7 +30,8 @@ export type JoinMetricOutcome =
   | 'gone'
   | 'unavailable'
   | 'bad_request'
-  | 'unauthorized';
+  | 'unauthorized'
+  | 'banned';
 
 /**
  * The counter of each of `values` of a one-label counter, bound once (counting

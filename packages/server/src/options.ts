@@ -13,6 +13,7 @@ import { checkDisplayNames, type DisplayNames, TITANFALL2_DISPLAY_NAMES } from '
 import { parseCidr } from './http/client-ip.js';
 import { defaultWebRoot } from './http/static.js';
 import type { Logger } from './logger.js';
+import { MemoryModerationStore, type ModerationStore } from './moderation/moderation-store.js';
 import { REACHABILITY_MODES, type ReachabilityMode } from './probe/reachability.js';
 import type { TokenStore } from './tokens/token-store.js';
 
@@ -32,6 +33,13 @@ export interface MasterServerOptions {
    * the life of the process.
    */
   tokenStore?: TokenStore | undefined;
+  /**
+   * Where bans and the audit log live. Default: the {@link cluster}'s, else one in this process's memory (the
+   * bans and the audit log then last as long as the process; `masterserver serve` keeps them in the data dir).
+   */
+  moderationStore?: ModerationStore | undefined;
+  /** Requests to the admin API one client IP may make (`429 TOO_MANY_REQUESTS` beyond). Default `{ count: 60, windowMs: 10000 }`. */
+  adminRate?: RateLimit | undefined;
   /** Milliseconds between WebSocket Pings to each game server. Default `10000`. */
   pingInterval?: number | undefined;
   /** Milliseconds a game server has to answer a Ping before it is closed with 4008. Default `10000`. */
@@ -163,6 +171,7 @@ export const defaultOptions = {
   joinTimeout: 5_000,
   maxMessageSize: 65_536,
   registrationRate: { count: 10, windowMs: 10_000 },
+  adminRate: { count: 60, windowMs: 10_000 },
   failedRegistrationLimit: { count: 5, windowMs: 60_000 },
   maxConnectionsPerIp: 64,
   maxConnections: 10_000,
@@ -294,6 +303,8 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
     tls: o.tls,
     cluster: o.cluster,
     tokenStore: o.tokenStore ?? o.cluster?.tokenStore,
+    moderationStore: o.moderationStore ?? o.cluster?.moderationStore ?? new MemoryModerationStore(),
+    adminRate: rate('adminRate', o.adminRate ?? d.adminRate),
     logger: o.logger ?? silentLogger,
   };
   for (const range of resolved.trustProxy) {
@@ -314,6 +325,10 @@ export function resolveOptions(options: MasterServerOptions = {}): ResolvedOptio
   }
   if (o.cluster !== undefined && o.tokenStore !== undefined && o.tokenStore !== o.cluster.tokenStore) {
     throw new OptionError('tokenStore', 'a cluster supplies its own token store: leave tokenStore out');
+  }
+  const { moderationStore } = o;
+  if (o.cluster !== undefined && moderationStore !== undefined && moderationStore !== o.cluster.moderationStore) {
+    throw new OptionError('moderationStore', 'a cluster supplies its own moderation store: leave moderationStore out');
   }
   for (const token of resolved.regTokens) {
     if (typeof token !== 'string' || token.length === 0)

@@ -23,6 +23,7 @@ describe('masterserver serve – flags', () => {
     [['--listen', 'localhost'], {}, '--listen'],
     [['--listen', '127.0.0.1:99999'], {}, '--listen'],
     [['--registration-rate', '10'], {}, '--registration-rate'],
+    [['--admin-rate', 'off'], {}, '--admin-rate'],
     [['--max-connections-per-ip', '-1'], {}, '--max-connections-per-ip'],
     [['--max-servers', 'many'], {}, '--max-servers'],
     [['--log-level', 'loud'], {}, '--log-level'],
@@ -187,7 +188,7 @@ describe('masterserver token', () => {
     const listed = JSON.parse(runCli(['token', 'list', '--json', '--data-dir', dataDir]).stdout) as Array<
       Record<string, unknown>
     >;
-    assert.deepEqual(Object.keys(listed[0] ?? {}), ['id', 'name', 'createdAt', 'lastUsedAt', 'revoked']);
+    assert.deepEqual(Object.keys(listed[0] ?? {}), ['id', 'name', 'role', 'createdAt', 'lastUsedAt', 'revoked']);
     assert.equal(listed[1]?.revoked, false);
   });
 
@@ -258,6 +259,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
     MS_JOIN_TIMEOUT: { flag: ['--join-timeout', '2500ms'], env: '2500ms' },
     MS_MAX_MESSAGE_SIZE: { flag: ['--max-message-size', '4096'], env: '4096' },
     MS_REGISTRATION_RATE: { flag: ['--registration-rate', '5/20s'], env: '5/20s' },
+    MS_ADMIN_RATE: { flag: ['--admin-rate', '7/30s'], env: '7/30s' },
     MS_MAX_CONNECTIONS_PER_IP: { flag: ['--max-connections-per-ip', '7'], env: '7' },
     MS_MAX_CONNECTIONS: { flag: ['--max-connections', '99'], env: '99' },
     MS_MAX_SERVERS: { flag: ['--max-servers', '123'], env: '123' },
@@ -306,6 +308,7 @@ describe('masterserver serve – every flag, and its environment variable, reach
       joinTimeout: 2500,
       maxMessageSize: 4096,
       registrationRate: { count: 5, windowMs: 20_000 },
+      adminRate: { count: 7, windowMs: 30_000 },
       maxConnectionsPerIp: 7,
       maxConnections: 99,
       maxServers: 123,

@@ -10,7 +10,7 @@ import { negotiateEncoding } from '../src/http/encoding.js';
 import { compareServers, ServerListCache } from '../src/http/server-list.js';
 import { MemoryRegistry, OptionError, resolveOptions, silentLogger, toListedServer } from '../src/index.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
-import { hashToken, type TokenRecord, type TokenStore } from '../src/tokens/token-store.js';
+import { type AdminTokenEntry, hashToken, type TokenRecord, type TokenStore } from '../src/tokens/token-store.js';
 
 const info = (name: string, curPlayers: number, port = 1) => ({
   name,
@@ -276,6 +276,9 @@ describe('RegistrationTokens', () => {
     }
     async activeHashes(): Promise<Map<string, Buffer>> {
       return new Map(this.hashes);
+    }
+    async activeAdminTokens(): Promise<Map<string, AdminTokenEntry>> {
+      return new Map();
     }
     async changeMarker(): Promise<string> {
       this.reads++;

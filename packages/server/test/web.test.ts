@@ -86,6 +86,16 @@ describe('GET / – the server browser page', () => {
     assert.equal(linked.text, plain.text);
   });
 
+  it('GET /admin is the same page with the same headers: the admin view is a route of it', async () => {
+    const plain = await fetchRaw(`${t.url}/`);
+    const admin = await fetchRaw(`${t.url}/admin`);
+    assert.equal(admin.status, 200);
+    assert.equal(admin.text, plain.text);
+    for (const header of ['content-type', 'cache-control', 'etag', 'content-security-policy', 'referrer-policy']) {
+      assert.equal(admin.headers[header], plain.headers[header], header);
+    }
+  });
+
   for (const encoding of ['br', 'gzip'] as const) {
     it(`Accept-Encoding: ${encoding} gets the precompressed body, smaller and decoding to the same bytes`, async () => {
       const plain = await fetchRaw(`${t.url}/`);

@@ -11,7 +11,10 @@ import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
 import { errors, jwtVerify } from 'jose';
 
 /** A player's names, as sent to the game server. */
-export type PlayerIdentity = PlayerNames;
+/** The player a token names: its checked names, and its `sub` claim when it has one (a `player` ban may name it). */
+export interface PlayerIdentity extends PlayerNames {
+  sub?: string | undefined;
+}
 
 /**
  * Why a bearer token was refused (`401 UNAUTHORIZED`), as logged and counted in
@@ -152,7 +155,8 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
     const player = checkPlayerNames(payload.username, payload.clantag);
     if (typeof player === 'string')
       return { ok: false, reason: 'invalid_claim', message: `the token's claim ${player}` };
-    return { ok: true, player };
+    const { sub } = payload;
+    return { ok: true, player: typeof sub === 'string' ? { ...player, sub } : player };
   }
 }
 

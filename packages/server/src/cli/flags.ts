@@ -160,6 +160,18 @@ export function requiredFlag<T>(raw: RawFlags, name: string, parse: (text: strin
   return value;
 }
 
+/**
+ * The positional arguments of `command` (e.g. `token revoke`), exactly one per name of `names` (e.g. `ID`):
+ * a missing one or one too many is a usage error that names it.
+ */
+export function positionals(command: string, given: readonly string[], names: readonly string[]): string[] {
+  const missing = names[given.length];
+  if (missing !== undefined) throw new UsageError(`${command}: ${missing} is required`);
+  const extra = given[names.length];
+  if (extra !== undefined) throw new UsageError(`${command}: unexpected argument "${extra}"`);
+  return [...given];
+}
+
 /** Flags the commands that use the token store share. */
 export const storeFlags = {
   'data-dir': {
@@ -167,13 +179,13 @@ export const storeFlags = {
     env: 'MS_DATA_DIR',
     default: './data',
     value: 'DIR',
-    help: 'where the token store lives',
+    help: 'where the store lives (masterserver.db: tokens, bans, the audit log)',
   },
   redis: {
     type: 'string',
     env: 'MS_REDIS_URL',
     value: 'URL',
-    help: 'cluster mode: share the list, joins and tokens with every instance on this Redis',
+    help: 'cluster mode: share the list, joins, tokens and bans with every instance on this Redis',
   },
 } as const satisfies FlagSpecs;
 

@@ -6,7 +6,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { flagsHelp } from './flags.js';
+import { ban, banFlags } from './ban.js';
+import { type FlagSpecs, flagsHelp } from './flags.js';
 import { gsSim, gsSimFlags, parseGsSimConfig } from './gs-sim.js';
 import { parseServeConfig, serve, serveFlags } from './serve.js';
 import { token, tokenFlags } from './token.js';
@@ -16,9 +17,13 @@ const USAGE = `Usage: masterserver <command> [flags]
 
 Commands:
   serve                          run the masterserver until SIGINT/SIGTERM
-  token create --name NAME       create a registration token (printed once)
-  token list                     list tokens (never the tokens themselves)
+  token create --name NAME       create a registration token (printed once); --admin: an admin token
+  token list                     list tokens with their role (never the tokens themselves)
   token revoke ID                revoke a token; a running masterserver applies it within 1 s
+  ban add ip|name|player VALUE --reason TEXT [--for DUR]
+                                 ban an address or CIDR range, a name substring or a player; prints its id
+  ban list [--all]               list the bans in force (--all: expired ones too)
+  ban remove ID                  lift a ban; a running masterserver applies bans and lifts within 1 s
   gs-sim --reg-token TOKEN       simulated game servers (one or thousands) against a masterserver
 
 Run "masterserver <command> --help" for its flags.`;
@@ -28,6 +33,15 @@ function version(): string {
     version: string;
   };
   return pkg.version;
+}
+
+const print = (line: string): void => console.log(line);
+
+/** The exit status of a command, or, when it was asked for its help, prints the help and 0. */
+function helpOr(status: number | 'help', usage: string, specs: FlagSpecs): number {
+  if (status !== 'help') return status;
+  console.log(`Usage: masterserver ${usage} [flags]\n\n${flagsHelp(specs)}`);
+  return 0;
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves the exit status. */
@@ -43,14 +57,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         }
         return await serve(config);
       }
-      case 'token': {
-        const status = await token(rest, env, (line) => console.log(line));
-        if (status === 'help') {
-          console.log(`Usage: masterserver token create|list|revoke [flags]\n\n${flagsHelp(tokenFlags)}`);
-          return 0;
-        }
-        return status;
-      }
+      case 'token':
+        return helpOr(await token(rest, env, print), 'token create|list|revoke', tokenFlags);
+      case 'ban':
+        return helpOr(await ban(rest, env, print), 'ban add|list|remove', banFlags);
       case 'gs-sim': {
         const options = parseGsSimConfig(rest, env);
         if (options === 'help') {
@@ -70,7 +80,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command "${command}" (serve, token, gs-sim)`);
+        throw new UsageError(`unknown command "${command}" (serve, token, ban, gs-sim)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -70,6 +70,13 @@ export const serveFlags: FlagSpecs = {
     value: 'N/DUR',
     help: 'registrations allowed per connection, or off',
   },
+  'admin-rate': {
+    type: 'string',
+    env: 'MS_ADMIN_RATE',
+    default: '60/10s',
+    value: 'N/DUR',
+    help: 'requests to the admin API per client IP; 429 beyond',
+  },
   'max-connections-per-ip': {
     type: 'string',
     env: 'MS_MAX_CONNECTIONS_PER_IP',

@@ -12,6 +12,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { checkDisplayNames, type DisplayNames } from '../display-names.js';
 import { parseCidr } from '../http/client-ip.js';
 import { MasterServer } from '../masterserver.js';
+import { SqliteModerationStore } from '../moderation/sqlite-moderation-store.js';
 import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
 import { REACHABILITY_MODES } from '../probe/reachability.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
@@ -133,6 +134,11 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
       joinTimeout: get('join-timeout', parseDuration),
       maxMessageSize: get('max-message-size', (text) => parseInteger(text, 1)),
       registrationRate: get('registration-rate', parseRate),
+      adminRate: get('admin-rate', (text) => {
+        const rate = parseRate(text);
+        if (rate === null) throw new UsageError('the admin API is always rate limited: give N/DUR');
+        return rate;
+      }),
       maxConnectionsPerIp: get('max-connections-per-ip', (text) => parseInteger(text, 0)),
       maxConnections: get('max-connections', (text) => parseInteger(text, 0)),
       maxServers: get('max-servers', (text) => parseInteger(text, 0)),
@@ -223,9 +229,11 @@ export async function serve(config: ServeConfig): Promise<number> {
         `${token}\n`,
     );
   }
-  const ms = new MasterServer({ ...options, tokenStore: store, logger, cluster });
+  const moderationStore = cluster?.moderationStore ?? new SqliteModerationStore(config.dataDir);
+  const ms = new MasterServer({ ...options, tokenStore: store, moderationStore, logger, cluster });
   const release = async (): Promise<void> => {
     await store.close();
+    if (cluster === undefined) await moderationStore.close();
     await cluster?.close();
   };
   // Signal handlers come first: a supervisor may signal as soon as it reads the ready line.

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { durationMs } from '../duration.js';
+
 /** A bad command line: the CLI prints one line and exits with status 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -13,16 +15,12 @@ export class UsageError extends Error {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-
 /** `500ms`, `10s`, `1.5s`, `2m` → milliseconds (a whole number, > 0). */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text.trim());
-  const unit = match?.[2];
-  if (match === null || unit === undefined) {
+  const ms = durationMs(text, ['ms', 's', 'm']);
+  if (ms === undefined) {
     throw new UsageError(`"${text}" is not a duration (a number with ms, s or m, like 500ms, 10s, 2m)`);
   }
-  const ms = Math.round(Number(match[1]) * (UNITS[unit] as number));
   if (ms <= 0) throw new UsageError(`"${text}" must be longer than 0ms`);
   if (ms > 2_147_483_647) throw new UsageError(`"${text}" is longer than the 24.8 days a timer can wait`);
   return ms;

@@ -51,7 +51,7 @@ export class ClusterLink {
   readonly #logger: Logger;
   readonly #deadAfterMs: number;
   readonly #heartbeatMs: number;
-  readonly #channels = new Map<string, ChannelListener>();
+  readonly #channels = new Map<string, ChannelListener[]>();
   readonly #availabilityListeners = new Set<(available: boolean) => void>();
   readonly #deathListeners = new Set<(instances: readonly string[]) => void>();
   readonly #revivalListeners = new Set<() => void>();
@@ -102,7 +102,7 @@ export class ClusterLink {
         this.#marks.get(nonce)?.();
         return;
       }
-      this.#channels.get(channel)?.(message);
+      for (const listener of this.#channels.get(channel) ?? []) listener(message);
     });
   }
 
@@ -116,7 +116,8 @@ export class ClusterLink {
         timeout,
         `cannot reach Redis at ${redact(options.url)} within ${timeout} ms`,
       );
-      await link.subscriber.subscribe(link.keys.changes, link.keys.tokenChanges, link.keys.instance(link.id));
+      const { changes, tokenChanges, banChanges } = link.keys;
+      await link.subscriber.subscribe(changes, tokenChanges, banChanges, link.keys.instance(link.id));
       await link.#heartbeat();
       await link.#sync();
       link.#started = true;
@@ -149,9 +150,12 @@ export class ClusterLink {
     if (id !== this.id && !this.#dead.has(id)) this.#known.add(id);
   }
 
-  /** Routes messages of `channel` (the changes channels or this instance's) to `listener`. */
+  /**
+   * Routes messages of `channel` (the changes channels or this instance's) to `listener`, besides the
+   * listeners it has already (each ignores what is not its own).
+   */
   listen(channel: string, listener: ChannelListener): void {
-    this.#channels.set(channel, listener);
+    this.#channels.set(channel, [...(this.#channels.get(channel) ?? []), listener]);
   }
 
   /** Calls `listener` when the link becomes available (after a sync barrier) or unavailable. */

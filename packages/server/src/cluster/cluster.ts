@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { ClusterLink, redact } from './cluster-link.js';
 import { ClusterKeys } from './keys.js';
+import { RedisModerationStore } from './redis-moderation-store.js';
 import { RedisRegistry } from './redis-registry.js';
 import { RedisTokenStore } from './redis-token-store.js';
 
@@ -24,11 +25,13 @@ export interface ClusterOptions {
   logger: Logger;
 }
 
-/** A connected cluster: pass `registry`, `link` (as `cluster`) and `tokenStore` to the MasterServer. */
+/** A connected cluster: pass it as the MasterServer's `cluster`; it supplies the list, the tokens and the bans. */
 export interface Cluster {
   link: ClusterLink;
   registry: RedisRegistry;
   tokenStore: RedisTokenStore;
+  /** The bans and the audit log, shared by every instance. */
+  moderationStore: RedisModerationStore;
   /** Leaves the cluster (after the MasterServer closed). */
   close(): Promise<void>;
 }
@@ -52,7 +55,13 @@ export async function connectCluster(options: ClusterOptions): Promise<Cluster> 
   });
   try {
     const registry = await RedisRegistry.create(link, options);
-    return { link, registry, tokenStore: new RedisTokenStore({ link }), close: () => link.close() };
+    return {
+      link,
+      registry,
+      tokenStore: new RedisTokenStore({ link }),
+      moderationStore: new RedisModerationStore({ link }),
+      close: () => link.close(),
+    };
   } catch (error) {
     await link.close();
     throw error;
@@ -61,6 +70,16 @@ export async function connectCluster(options: ClusterOptions): Promise<Cluster> 
 
 /** A token store on its own connection, for the `token` commands. */
 export async function openRedisTokenStore(url: string, prefix?: string): Promise<RedisTokenStore> {
+  return new RedisTokenStore({ redis: await openRedis(url), keys: new ClusterKeys(prefix) });
+}
+
+/** The bans and the audit log on their own connection, for the `ban` and `token` commands. */
+export async function openRedisModerationStore(url: string, prefix?: string): Promise<RedisModerationStore> {
+  return new RedisModerationStore({ redis: await openRedis(url), keys: new ClusterKeys(prefix) });
+}
+
+/** One connection for a command: it fails at once rather than retry. */
+async function openRedis(url: string): Promise<Redis> {
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
@@ -74,5 +93,5 @@ export async function openRedisTokenStore(url: string, prefix?: string): Promise
     redis.disconnect();
     throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
   }
-  return new RedisTokenStore({ redis, keys: new ClusterKeys(prefix) });
+  return redis;
 }

@@ -6,12 +6,22 @@
  */
 
 import type { Redis } from 'ioredis';
-import { generateToken, generateTokenId, hashToken, type TokenRecord, type TokenStore } from '../tokens/token-store.js';
+import {
+  type AdminTokenEntry,
+  generateToken,
+  generateTokenId,
+  hashToken,
+  type TokenRecord,
+  type TokenRole,
+  type TokenStore,
+} from '../tokens/token-store.js';
 import type { ClusterLink } from './cluster-link.js';
 import type { ClusterKeys } from './keys.js';
 
 interface StoredToken {
   name: string;
+  /** Absent in tokens stored before roles existed: `registration`. */
+  role?: TokenRole;
   /** SHA-256 of the token, hex. */
   hash: string;
   createdAt: number;
@@ -51,15 +61,15 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
-  async create(name: string): Promise<{ record: TokenRecord; token: string }> {
+  async create(name: string, role: TokenRole = 'registration'): Promise<{ record: TokenRecord; token: string }> {
     const createdAt = Date.now();
     for (;;) {
       const id = generateTokenId();
       const token = generateToken(id);
-      const stored: StoredToken = { name, hash: hashToken(token).toString('hex'), createdAt, revokedAt: null };
+      const stored: StoredToken = { name, role, hash: hashToken(token).toString('hex'), createdAt, revokedAt: null };
       if ((await this.#redis.hsetnx(this.#keys.tokens, id, JSON.stringify(stored))) === 1) {
         await this.#changed();
-        return { record: { id, name, createdAt, lastUsedAt: null, revoked: false }, token };
+        return { record: { id, name, role, createdAt, lastUsedAt: null, revoked: false }, token };
       }
     }
   }
@@ -76,6 +86,7 @@ export class RedisTokenStore implements TokenStore {
         return {
           id,
           name: stored.name,
+          role: stored.role ?? 'registration',
           createdAt: stored.createdAt,
           lastUsedAt: lastUsed === undefined ? null : Number(lastUsed),
           revoked: stored.revokedAt !== null,
@@ -97,13 +108,25 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async activeHashes(): Promise<Map<string, Buffer>> {
-    const tokens = await this.#redis.hgetall(this.#keys.tokens);
     const active = new Map<string, Buffer>();
-    for (const [id, raw] of Object.entries(tokens)) {
-      const stored = JSON.parse(raw) as StoredToken;
-      if (stored.revokedAt === null) active.set(id, Buffer.from(stored.hash, 'hex'));
+    for (const [id, stored] of await this.#active('registration')) active.set(id, Buffer.from(stored.hash, 'hex'));
+    return active;
+  }
+
+  async activeAdminTokens(): Promise<Map<string, AdminTokenEntry>> {
+    const active = new Map<string, AdminTokenEntry>();
+    for (const [id, stored] of await this.#active('admin')) {
+      active.set(id, { hash: Buffer.from(stored.hash, 'hex'), name: stored.name });
     }
     return active;
+  }
+
+  /** The tokens of `role` that are not revoked. */
+  async #active(role: TokenRole): Promise<Array<[string, StoredToken]>> {
+    const tokens = await this.#redis.hgetall(this.#keys.tokens);
+    return Object.entries(tokens)
+      .map(([id, raw]): [string, StoredToken] => [id, JSON.parse(raw) as StoredToken])
+      .filter(([, stored]) => stored.revokedAt === null && (stored.role ?? 'registration') === role);
   }
 
   /** `null` when Redis has no version key: it lost its data (a restart without persistence) or was never used. */

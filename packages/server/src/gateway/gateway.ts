@@ -8,7 +8,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode } from '@masterserver/protocol';
+import { CloseCode, truncateUtf8 } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
 import type { ApiErrorCode } from '../http/errors.js';
 import { refuseRaw, tooManyHeaders } from '../http/raw-refusal.js';
@@ -16,6 +16,8 @@ import { JoinDesk } from '../joins/pending.js';
 import type { JoinTarget } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { BanList } from '../moderation/ban-list.js';
+import { banCloseReason } from '../moderation/bans.js';
 import type { ResolvedOptions } from '../options.js';
 import { NO_PROBE, type Reachability } from '../probe/reachability.js';
 import type { Registry } from '../registry/registry.js';
@@ -32,6 +34,8 @@ export interface GatewayContext {
   readonly options: ResolvedOptions;
   readonly registry: Registry;
   readonly tokens: RegistrationTokens;
+  /** The bans in force: checked at every registration, and applied to the open connections when they change. */
+  readonly bans: BanList;
   readonly metrics: ServerMetrics;
   /** This instance's id (the cluster's, or one of its own): connection keys start with it. */
   readonly instanceId: string;
@@ -42,6 +46,7 @@ export class Gateway implements ConnectionContext {
   readonly options: ResolvedOptions;
   readonly registry: Registry;
   readonly tokens: RegistrationTokens;
+  readonly bans: BanList;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly joins: JoinDesk;
@@ -62,11 +67,12 @@ export class Gateway implements ConnectionContext {
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(ctx: GatewayContext) {
-    const { options, registry, tokens } = ctx;
+    const { options, registry, tokens, bans } = ctx;
     this.options = options;
     this.metrics = ctx.metrics;
     this.registry = registry;
     this.tokens = tokens;
+    this.bans = bans;
     this.logger = options.logger;
     this.#instanceId = ctx.instanceId;
     this.joins = new JoinDesk(options);
@@ -92,7 +98,31 @@ export class Gateway implements ConnectionContext {
           if (listing !== undefined && revoked.has(listing.tokenId)) connection.delist();
         }
       }),
+      bans.onChange(() => this.#applyBans()),
     );
+  }
+
+  /** Closes with `4011` every connection whose address, or listed name, a ban in force now matches. */
+  #applyBans(): void {
+    const now = Date.now();
+    for (const connection of this.#connections.values()) {
+      const ban = this.bans.serverBan(connection.ip, connection.listing?.name, now);
+      if (ban === undefined) continue;
+      this.logger.info({ ip: connection.ip, serverId: connection.serverId, banId: ban.id }, 'closing: banned');
+      connection.close(CloseCode.BANNED, banCloseReason(ban.reason));
+    }
+  }
+
+  /**
+   * Removes the server `serverId` if this instance holds it: it is delisted and its connection closed with
+   * `4010` and `reason` (cut to fit a close frame). Returns whether it was here.
+   */
+  remove(serverId: string, reason: string): boolean {
+    const connection = this.#byServerId.get(serverId);
+    if (connection?.listing === undefined) return false;
+    this.logger.info({ ip: connection.ip, serverId }, 'closing: removed by an operator');
+    connection.close(CloseCode.REMOVED, truncateUtf8(reason, 123));
+    return true;
   }
 
   /** Game-server connections open now (including those still in the handshake). */

@@ -24,6 +24,7 @@ import type { JoinOutcome, JoinPlayer } from '../joins/outcome.js';
 import { type JoinDesk, PendingJoins } from '../joins/pending.js';
 import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { BanList } from '../moderation/ban-list.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ListedServer } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -37,6 +38,7 @@ import { SerialQueue } from './serial-queue.js';
 export interface ConnectionContext extends ListingContext {
   readonly options: ResolvedOptions;
   readonly tokens: RegistrationTokens;
+  readonly bans: BanList;
   readonly metrics: ServerMetrics;
   readonly joins: JoinDesk;
   /** The connection's listing got a public server id, or another one (`previous`) after it moved to another port. */
@@ -82,7 +84,7 @@ export class GsConnection {
     this.key = key;
     const { options } = ctx;
     this.#listing = new Listing(ctx, this);
-    this.#policy = new RegistrationPolicy(options, ctx.tokens);
+    this.#policy = new RegistrationPolicy(options, ctx.tokens, ctx.bans, ip);
     // Stopped when the close starts: it pings only an open socket.
     this.#heartbeat = new Heartbeat(options.pingInterval, options.pongTimeout, socket, this);
 
@@ -223,6 +225,7 @@ export class GsConnection {
     this.#socket.send(encodeGeneralResponse(MessageType.REGISTRATION_RESPONSE, id, { type, msg }));
     this.#ctx.metrics.registration(REFUSAL_OUTCOME[type]);
     this.#ctx.logger.info({ ip: this.ip, serverId: this.serverId, errorType: type }, `registration refused: ${msg}`);
+    if (refusal.close !== undefined) return this.close(refusal.close.code, refusal.close.reason);
     if (this.#policy.failed(now)) {
       this.close(CloseCode.POLICY_VIOLATION, 'too many failed registrations');
       return;

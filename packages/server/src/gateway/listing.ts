@@ -42,6 +42,8 @@ export interface ListingOwner {
   readonly ip: string;
   /** Unique in the cluster: the listing's holder. */
   readonly key: string;
+  /** When the connection opened, ms since the epoch. */
+  readonly openedAt: number;
   readonly state: 'open' | 'closing' | 'closed';
   /** Runs `task` in the connection's order (after the registrations before it). */
   enqueue(task: () => MaybePromise<void>): void;
@@ -90,7 +92,7 @@ export class Listing implements VerdictListener, TtlOwner {
 
   /** Lists (or refreshes) the server a registration describes, with the token it was made with. */
   list(info: ServerInfo, tokenId: string): MaybePromise<ListOutcome> {
-    const { ip, key } = this.#owner;
+    const { ip, key, openedAt } = this.#owner;
     const password = info.password ?? '';
     const listed = this.#server;
     if (listed !== undefined && listed.port === info.port) {
@@ -98,7 +100,7 @@ export class Listing implements VerdictListener, TtlOwner {
         return andThen(this.#ctx.registry.refresh(listed.id), () => this.#listed());
       }
       // The same address: the same id, and the probe's verdict stands.
-      return this.#put(toListedServer(listed.id, info, ip, tokenId, listed.reachable, key), password);
+      return this.#put(toListedServer(listed.id, info, ip, tokenId, listed.reachable, key, openedAt), password);
     }
     // A new address (the first listing, or another port): the old one is delisted, the new one probed.
     return andThen(this.delist(), () => this.#listAt(info, tokenId, password));
@@ -133,11 +135,11 @@ export class Listing implements VerdictListener, TtlOwner {
 
   #listAt(info: ServerInfo, tokenId: string, password: string): MaybePromise<ListOutcome> {
     if (this.#owner.state !== 'open') return 'closed';
-    const { ip, key } = this.#owner;
+    const { ip, key, openedAt } = this.#owner;
     const { port } = info;
     const watch = this.#watchAddress(port);
     const id = this.#ctx.serverIds.of(ip, port);
-    const server = (reachable: boolean | null) => toListedServer(id, info, ip, tokenId, reachable, key);
+    const server = (reachable: boolean | null) => toListedServer(id, info, ip, tokenId, reachable, key, openedAt);
     if (this.#ctx.reachability.mode !== 'require') return this.#put(server(watch.verdict), password);
     return watch.settled().then((reachable) => {
       if (this.#owner.state !== 'open' || this.#watch !== watch) return 'closed';

@@ -2,12 +2,15 @@
  * The checks a schema-valid registration passes before anything is listed,
  * in the order of docs/protocol.md#registration: the rate limit (so that a
  * flood costs nothing else), the token (so that an unauthenticated peer learns
- * nothing about validation), then the info, cleaned, against the list's limits.
+ * nothing about validation), the bans on the address and the cleaned name (so
+ * that a banned server learns it is, whatever else is wrong), then the info
+ * against the list's limits.
  *
  * @module
  */
 
 import {
+  CloseCode,
   cleanServerInfo,
   invalidInfoField,
   RegistrationError,
@@ -16,14 +19,18 @@ import {
   type ServerInfo,
 } from '@masterserver/protocol';
 import type { RegistrationOutcome } from '../metrics.js';
+import type { BanList } from '../moderation/ban-list.js';
+import { banCloseReason } from '../moderation/bans.js';
 import type { ResolvedOptions } from '../options.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import { SlidingWindow } from './sliding-window.js';
 
-/** A refused registration: its error type and what follows the message (`: DETAIL`). */
+/** A refused registration: its error type, what follows the message (`: DETAIL`), and the close that follows. */
 export interface Refusal {
   readonly refused: RegistrationError;
   readonly detail?: string | undefined;
+  /** The connection is closed with this after the answer (a ban: `4011` and its reason). */
+  readonly close?: { readonly code: number; readonly reason: string } | undefined;
 }
 
 /** A registration that passed: its cleaned info and the id of its token. */
@@ -51,13 +58,18 @@ export function refusalMessage(refusal: Refusal): string {
 /** One connection's registration checks, with its rate and failure counts. */
 export class RegistrationPolicy {
   readonly #tokens: RegistrationTokens;
+  readonly #bans: BanList;
+  /** The connection's client IP. */
+  readonly #ip: string;
   readonly #rate: SlidingWindow | undefined;
   readonly #failures: SlidingWindow;
   /** The last token this connection registered with successfully, to skip re-hashing it while the tokens do not change. */
   #verified: { token: string; id: string; generation: number } | undefined;
 
-  constructor(options: ResolvedOptions, tokens: RegistrationTokens) {
+  constructor(options: ResolvedOptions, tokens: RegistrationTokens, bans: BanList, ip: string) {
     this.#tokens = tokens;
+    this.#bans = bans;
+    this.#ip = ip;
     const { registrationRate, failedRegistrationLimit } = options;
     this.#rate =
       registrationRate === null ? undefined : new SlidingWindow(registrationRate.count, registrationRate.windowMs);
@@ -71,6 +83,11 @@ export class RegistrationPolicy {
     if (tokenId === undefined) return { refused: RegistrationError.INVALID_TOKEN };
     // The list shows cleaned texts, and the limits apply to them (a name of zero-width spaces is empty).
     const info = cleanServerInfo(request.info);
+    const ban = this.#bans.serverBan(this.#ip, info.name, now);
+    if (ban !== undefined) {
+      const close = { code: CloseCode.BANNED, reason: banCloseReason(ban.reason) };
+      return { refused: RegistrationError.BANNED, detail: ban.reason, close };
+    }
     const field = invalidInfoField(info);
     if (field !== undefined) return { refused: RegistrationError.INVALID_INFO, detail: field };
     return { info, tokenId };

@@ -1,6 +1,7 @@
 /**
- * The HTTP API of HTTP-API.md: the server list, one server, joins, health;
- * and the server browser: its page, the live list and the players history.
+ * The HTTP API of HTTP-API.md: the server list, one server, joins, health,
+ * the admin API; and the server browser: its page (and its admin view at
+ * `/admin`), the live list and the players history.
  *
  * @module
  */
@@ -12,7 +13,9 @@ import { GS_PATH } from '../gateway/gateway.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
+import type { BanList } from '../moderation/ban-list.js';
 import type { Registry } from '../registry/registry.js';
+import { type AdminContext, adminRoutes } from './admin.js';
 import { CachedBody, etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
 import { EVENTS_PATH, ServerEvents } from './events.js';
@@ -33,6 +36,12 @@ export interface ApiContext {
   readonly metrics: ServerMetrics;
   /** How joining players are identified; `undefined`: by the join body. */
   readonly playerAuth: PlayerAuthenticator | undefined;
+  /** The bans in force: banned players get `403 BANNED`. */
+  readonly bans: BanList;
+  /** The client IP of a request (behind a trusted proxy, the client's). */
+  clientIp(req: IncomingMessage): string;
+  /** What the admin API works with. */
+  readonly admin: AdminContext;
   /** True once shutdown began. */
   isShuttingDown(): boolean;
   /** The players and servers history (`GET /v2/client/stats/history`). */
@@ -132,9 +141,14 @@ export function createApi(ctx: ApiContext): Api {
     .on('GET', '/v2/client/config', (_req, res) => {
       sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer' });
     });
+  adminRoutes(router, ctx.admin);
   if (ctx.webRoot !== null) {
     const files = new StaticFiles(ctx.webRoot, ctx.logger);
-    router.on('GET', '/', files.serveIndex).onPrefix('GET', ASSETS_PATH, files.serveAsset);
+    // The admin view is a route of the same page.
+    router
+      .on('GET', '/', files.serveIndex)
+      .on('GET', '/admin', files.serveIndex)
+      .onPrefix('GET', ASSETS_PATH, files.serveAsset);
   }
   return {
     handle: router.handle,

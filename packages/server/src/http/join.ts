@@ -13,7 +13,9 @@ import { type JoinOutcome, type JoinOutcomeKind, type JoinPlayer, NOT_SENT } fro
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { JoinMetricOutcome, ServerMetrics } from '../metrics.js';
-import { BodyTooLargeError, readBody } from './body.js';
+import type { BanList } from '../moderation/ban-list.js';
+import { refuseBannedPlayer } from '../moderation/player-ban.js';
+import { readJsonBody } from './body.js';
 import { sendError } from './errors.js';
 import { sendJson } from './respond.js';
 
@@ -101,11 +103,15 @@ export interface JoinContext {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly playerAuth: PlayerAuthenticator | undefined;
+  /** The bans: a banned player gets `403 BANNED` before anything is routed. */
+  readonly bans: BanList;
+  /** The client IP of a request (behind a trusted proxy, the client's). */
+  clientIp(req: IncomingMessage): string;
 }
 
 /** The `POST /v2/client/join` handler. */
 export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let identified: JoinPlayer | undefined;
+  let identified: (JoinPlayer & { sub?: string | undefined }) | undefined;
   if (ctx.playerAuth !== undefined) {
     const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
     if (!auth.ok) {
@@ -121,6 +127,13 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
     return;
   }
   const player = identified ?? (body.player as JoinPlayer);
+  const who = { ip: ctx.clientIp(req), username: player.username, sub: identified?.sub };
+  const ban = refuseBannedPlayer(ctx.bans, res, who);
+  if (ban !== undefined) {
+    ctx.metrics.join('banned');
+    ctx.logger.info({ serverId: body.serverId, username: player.username, outcome: 'banned', banId: ban.id }, 'join');
+    return;
+  }
   const started = performance.now();
   const outcome = await ctx.joins.join(body.serverId, { ...player, password: body.password });
   const seconds = (performance.now() - started) / 1000;
@@ -160,26 +173,9 @@ async function readJoinBody(
   res: ServerResponse,
   withPlayer: boolean,
 ): Promise<JoinBody | string> {
-  let text: string;
-  try {
-    text = await readBody(req, MAX_JOIN_BODY);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
-      return error.message;
-    }
-    res.destroy();
-    return 'the request was aborted';
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    const reason = 'the body is not valid JSON';
-    sendError(res, 'BAD_REQUEST', reason);
-    return reason;
-  }
-  const body = parseJoinBody(value, withPlayer);
+  const json = await readJsonBody(req, res, MAX_JOIN_BODY);
+  if (!json.ok) return json.reason;
+  const body = parseJoinBody(json.value, withPlayer);
   if (typeof body === 'string') sendError(res, 'BAD_REQUEST', body);
   return body;
 }

@@ -21,6 +21,8 @@ export interface ListedServer extends PublicServer {
    * another connection supersedes it; a delete by a connection that no longer holds the id does nothing.
    */
   readonly holder: string;
+  /** When the connection that lists it opened, ms since the epoch (the admin API's `connectedAt`). */
+  readonly connectedAt: number;
   /** The public JSON object of this server, serialized once. */
   readonly json: string;
 }
@@ -106,6 +108,7 @@ export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
     port: f.port,
     tokenId: f.tokenId,
     holder: f.holder,
+    connectedAt: f.connectedAt,
     json: publicServerJson(f),
   };
 }
@@ -113,7 +116,7 @@ export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
 /**
  * Builds the registry's record of a server from its registration. `reachable`: the probe's verdict
  * (default unknown); `holder`: the connection that lists it (default the id itself, for a listing made
- * without a connection).
+ * without a connection); `connectedAt`: when that connection opened (default now).
  */
 export function toListedServer(
   id: string,
@@ -122,6 +125,7 @@ export function toListedServer(
   tokenId: string,
   reachable: boolean | null = null,
   holder: string = id,
+  connectedAt: number = Date.now(),
 ): ListedServer {
   return withPublicJson({
     id,
@@ -138,6 +142,7 @@ export function toListedServer(
     port: info.port,
     tokenId,
     holder,
+    connectedAt,
   });
 }
 

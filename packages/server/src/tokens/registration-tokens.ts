@@ -1,36 +1,45 @@
 /**
- * Checks registration tokens on the hot path, in constant time, against an
- * in-memory mirror of the token store that is refreshed in the background.
+ * Checks registration tokens on the hot path, and admin tokens at the admin
+ * API, in constant time, against an in-memory mirror of the token store that
+ * is refreshed in the background.
  *
  * @module
  */
 
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { Rerun } from '../rerun.js';
-import { hashToken, type TokenStore, tokenIdOf } from './token-store.js';
+import { StoreWatch } from '../store-watch.js';
+import { type AdminTokenEntry, hashToken, type TokenStore, tokenIdOf } from './token-store.js';
 
 /** Listener for tokens that stopped being valid. */
 export type RevokedListener = (tokenIds: readonly string[]) => void;
 
+/** An admin token that opened the admin API: who acts, for the audit log. */
+export interface AdminIdentity {
+  /** The token's id. */
+  readonly id: string;
+  /** The token's name. */
+  readonly name: string;
+}
+
 /**
  * The set of valid registration tokens: static ones (from flags) and those of
- * a {@link TokenStore}. A token is never kept in clear, only its SHA-256.
+ * a {@link TokenStore}; and the store's admin tokens, which only open the admin
+ * API. A token is never kept in clear, only its SHA-256.
  */
 export class RegistrationTokens {
   readonly #static: ReadonlyArray<{ id: string; hash: Buffer }>;
   readonly #store: TokenStore | undefined;
   readonly #logger: Logger;
   #stored = new Map<string, Buffer>();
+  #admins = new Map<string, AdminTokenEntry>();
   #generation = 0;
   #marker: string | null | undefined;
   #used = new Set<string>();
-  #timer: NodeJS.Timeout | undefined;
-  readonly #refreshes = new Rerun(
+  readonly #watch = new StoreWatch(
     () => this.#refresh(),
     (error) => this.#logger.error({ err: error }, 'token store refresh failed'),
   );
-  #stopWatching: (() => void) | undefined;
   readonly #revokedListeners = new Set<RevokedListener>();
 
   constructor(staticTokens: readonly string[], store: TokenStore | undefined, logger: Logger) {
@@ -72,6 +81,17 @@ export class RegistrationTokens {
     return match;
   }
 
+  /**
+   * The admin token `token` (an `Authorization: Bearer` value), or `undefined`. Compares hashes in
+   * constant time; a registration token is never an admin token.
+   */
+  verifyAdmin(token: string): AdminIdentity | undefined {
+    const id = tokenIdOf(token);
+    const entry = id === undefined ? undefined : this.#admins.get(id);
+    if (id === undefined || entry === undefined || !timingSafeEqual(entry.hash, hashToken(token))) return undefined;
+    return { id, name: entry.name };
+  }
+
   /** Calls `listener` with the ids of tokens revoked in the store. Returns a function that removes it. */
   onRevoked(listener: RevokedListener): () => void {
     this.#revokedListeners.add(listener);
@@ -84,7 +104,7 @@ export class RegistrationTokens {
    * one may have read the store before the change that prompted the call).
    */
   refresh(): Promise<void> {
-    return this.#refreshes.run();
+    return this.#watch.refresh();
   }
 
   async #refresh(): Promise<void> {
@@ -107,9 +127,10 @@ export class RegistrationTokens {
       this.#marker = null;
       return;
     }
-    const next = await store.activeHashes();
+    const [next, admins] = await Promise.all([store.activeHashes(), store.activeAdminTokens()]);
     const revoked = [...this.#stored.keys()].filter((id) => !next.has(id));
     this.#stored = next;
+    this.#admins = admins;
     this.#marker = marker;
     this.#generation++;
     if (revoked.length > 0) {
@@ -123,19 +144,14 @@ export class RegistrationTokens {
    * the store reports a change, until {@link stop}.
    */
   async start(intervalMs: number): Promise<void> {
-    await this.refresh();
-    if (this.#store === undefined) return;
-    this.#stopWatching = this.#store.onChange?.(() => this.#refreshes.runInBackground());
-    this.#timer = setInterval(() => this.#refreshes.runInBackground(), intervalMs);
-    this.#timer.unref();
+    const store = this.#store;
+    if (store === undefined) return this.refresh();
+    await this.#watch.start(intervalMs, (listener) => store.onChange?.(listener));
   }
 
   /** Stops the background refresh and records pending use. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#stopWatching?.();
-    this.#stopWatching = undefined;
+    this.#watch.stop();
     await this.refresh();
   }
 }

@@ -9,11 +9,20 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { generateToken, generateTokenId, hashToken, type TokenRecord, type TokenStore } from './token-store.js';
+import {
+  type AdminTokenEntry,
+  generateToken,
+  generateTokenId,
+  hashToken,
+  type TokenRecord,
+  type TokenRole,
+  type TokenStore,
+} from './token-store.js';
 
 interface Row {
   id: string;
   name: string;
+  role: TokenRole;
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
@@ -22,6 +31,18 @@ interface Row {
 /** The file name of the store inside the data directory. */
 export const TOKEN_DB_FILE = 'masterserver.db';
 
+/**
+ * Opens (creating when needed) `<dataDir>/masterserver.db`, in WAL mode and waiting up to 5 s for a
+ * lock, so that `serve` and the commands run beside it share it safely.
+ */
+export function openStoreDatabase(dataDir: string): Database.Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, TOKEN_DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
 /** A {@link TokenStore} in `<dataDir>/masterserver.db`. */
 export class SqliteTokenStore implements TokenStore {
   readonly #db: Database.Database;
@@ -29,41 +50,47 @@ export class SqliteTokenStore implements TokenStore {
 
   /** Opens (creating when needed) the store in `dataDir`. */
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.#db = new Database(join(dataDir, TOKEN_DB_FILE));
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db = openStoreDatabase(dataDir);
     this.#db.exec(`CREATE TABLE IF NOT EXISTS tokens (
       id TEXT PRIMARY KEY,
       name TEXT NOT NULL,
+      role TEXT NOT NULL DEFAULT 'registration',
       hash BLOB NOT NULL,
       created_at INTEGER NOT NULL,
       last_used_at INTEGER,
       revoked_at INTEGER
     )`);
+    // A store made before tokens had roles holds registration tokens only.
+    const columns = this.#db.prepare('PRAGMA table_info(tokens)').all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === 'role')) {
+      this.#db.exec("ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'registration'");
+    }
     this.#db.exec('CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)');
   }
 
-  async create(name: string): Promise<{ record: TokenRecord; token: string }> {
-    const insert = this.#db.prepare('INSERT OR IGNORE INTO tokens (id, name, hash, created_at) VALUES (?, ?, ?, ?)');
+  async create(name: string, role: TokenRole = 'registration'): Promise<{ record: TokenRecord; token: string }> {
+    const insert = this.#db.prepare(
+      'INSERT OR IGNORE INTO tokens (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
     const createdAt = Date.now();
     for (;;) {
       const id = generateTokenId();
       const token = generateToken(id);
-      if (insert.run(id, name, hashToken(token), createdAt).changes === 1) {
+      if (insert.run(id, name, role, hashToken(token), createdAt).changes === 1) {
         this.#localWrites++;
-        return { record: { id, name, createdAt, lastUsedAt: null, revoked: false }, token };
+        return { record: { id, name, role, createdAt, lastUsedAt: null, revoked: false }, token };
       }
     }
   }
 
   async list(): Promise<TokenRecord[]> {
     const rows = this.#db
-      .prepare('SELECT id, name, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id')
+      .prepare('SELECT id, name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY created_at, id')
       .all() as Row[];
     return rows.map((row) => ({
       id: row.id,
       name: row.name,
+      role: row.role,
       createdAt: row.created_at,
       lastUsedAt: row.last_used_at,
       revoked: row.revoked_at !== null,
@@ -79,11 +106,17 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async activeHashes(): Promise<Map<string, Buffer>> {
-    const rows = this.#db.prepare('SELECT id, hash FROM tokens WHERE revoked_at IS NULL').all() as Array<{
-      id: string;
-      hash: Buffer;
-    }>;
+    const rows = this.#db
+      .prepare("SELECT id, hash FROM tokens WHERE revoked_at IS NULL AND role = 'registration'")
+      .all() as Array<{ id: string; hash: Buffer }>;
     return new Map(rows.map((row) => [row.id, row.hash]));
+  }
+
+  async activeAdminTokens(): Promise<Map<string, AdminTokenEntry>> {
+    const rows = this.#db
+      .prepare("SELECT id, name, hash FROM tokens WHERE revoked_at IS NULL AND role = 'admin'")
+      .all() as Array<{ id: string; name: string; hash: Buffer }>;
+    return new Map(rows.map((row) => [row.id, { hash: row.hash, name: row.name }]));
   }
 
   async changeMarker(): Promise<string> {

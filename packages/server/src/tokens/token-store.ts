@@ -1,5 +1,5 @@
 /**
- * Registration tokens at rest, and the masterserver's own secrets. A store keeps only a hash of each token; the
+ * Registration and admin tokens at rest, and the masterserver's own secrets. A store keeps only a hash of each token; the
  * token itself is shown once, when it is created.
  *
  * @module
@@ -7,12 +7,31 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 
+/**
+ * What a token opens: `registration` lets a game server be listed, `admin` opens the admin API
+ * (`/v2/admin/…`). Neither opens the other.
+ */
+export type TokenRole = 'registration' | 'admin';
+
+/** Every {@link TokenRole}. */
+export const TOKEN_ROLES: readonly TokenRole[] = ['registration', 'admin'];
+
+/** An admin token as the masterserver keeps it in memory: its hash and its name (for the audit log). */
+export interface AdminTokenEntry {
+  /** SHA-256 of the token. */
+  hash: Buffer;
+  /** The operator's label. */
+  name: string;
+}
+
 /** What a store knows about a token (never the token). */
 export interface TokenRecord {
   /** Short public id, used by `token revoke ID` and in logs. */
   id: string;
   /** The operator's label. */
   name: string;
+  /** What the token opens. */
+  role: TokenRole;
   /** Creation time, ms since the epoch. */
   createdAt: number;
   /** Last successful registration with it, ms since the epoch, or `null`. */
@@ -28,16 +47,18 @@ export interface TokenRecord {
  * checking a registration.
  */
 export interface TokenStore {
-  /** Creates a token; the returned `token` is the only time it exists in clear. */
-  create(name: string): Promise<{ record: TokenRecord; token: string }>;
+  /** Creates a token (default role `registration`); the returned `token` is the only time it exists in clear. */
+  create(name: string, role?: TokenRole): Promise<{ record: TokenRecord; token: string }>;
   /** Every token, oldest first. */
   list(): Promise<TokenRecord[]>;
   /** Revokes a token; resolves `false` when no token has that id. */
   revoke(id: string): Promise<boolean>;
-  /** Hash of every token that is not revoked, by id. */
+  /** Hash of every registration token that is not revoked, by id (never an admin token). */
   activeHashes(): Promise<Map<string, Buffer>>;
+  /** Every admin token that is not revoked, by id. */
+  activeAdminTokens(): Promise<Map<string, AdminTokenEntry>>;
   /**
-   * A value that changes whenever {@link activeHashes} may have changed, in this
+   * A value that changes whenever {@link activeHashes} or {@link activeAdminTokens} may have changed, in this
    * process or another; `null` when the store has lost its data (e.g. a Redis
    * that restarted without persistence), so that the tokens known before are
    * kept rather than all revoked.

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** The check `npm test` starts with (scripts/test-deps.js), which knows where Chromium is. */
 const testDeps = (await import(new URL('../../../../../scripts/test-deps.js', import.meta.url).href)) as {
@@ -56,4 +56,17 @@ export async function launchBrowser(): Promise<TestBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Collects what goes wrong on `page` into `problems`: console errors (but Chrome's own line for every
+ * non-2xx answer, which tests of refusals expect), page errors and CSP violations.
+ */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(message.text());
+    }
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
 }

@@ -14,7 +14,7 @@ import {
 } from '@masterserver/sdk';
 import type { Page } from 'playwright-core';
 import { startMs, type TestMs, TOKEN } from '../helpers.js';
-import { launchBrowser, type TestBrowser } from './browser-helpers.js';
+import { launchBrowser, type TestBrowser, watchProblems } from './browser-helpers.js';
 
 /**
  * Where the screenshot for the README is written: `MS_SCREENSHOT`, or
@@ -214,13 +214,7 @@ describe('the server browser page, in Chromium', () => {
     if (browser === undefined) throw new Error('no browser');
     page = await browser.context.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
-    page.on('console', (message) => {
-      // Chrome logs every non-2xx answer; the join tests expect some.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        problems.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => problems.push(String(error)));
+    watchProblems(page, problems);
   });
   afterEach(async () => {
     await page.close();
