@@ -150,6 +150,7 @@ export class MasterServer {
     this.#api = createApi({
       registry: this.registry,
       joins,
+      joinTimeout,
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import type { DisplayNames } from '../display-names.js';
 import { GS_PATH } from '../gateway/gateway.js';
+import { QuickPlay } from '../joins/quickplay.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -22,6 +23,7 @@ import { EVENTS_PATH, ServerEvents } from './events.js';
 import { FilteredLists } from './filtered-lists.js';
 import { handleJoin } from './join.js';
 import { ListQueryParser } from './list-query.js';
+import { candidatesFrom, handleQuickPlay, QUICK_PLAY_PATH, quickPlayTryMetric } from './quickplay.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { ServerListCache } from './server-list.js';
@@ -32,6 +34,8 @@ import { historyHandler, type StatsHistory } from './stats.js';
 export interface ApiContext {
   readonly registry: Registry;
   readonly joins: JoinRouter;
+  /** Milliseconds a join waits for its game server: a quick play gives each server it tries a third of it. */
+  readonly joinTimeout: number;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   /** How joining players are identified; `undefined`: by the join body. */
@@ -76,6 +80,17 @@ export function createApi(ctx: ApiContext): Api {
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
   });
   const filtered = new FilteredLists();
+  const quickPlayContext = {
+    ...ctx,
+    quickPlay: new QuickPlay(
+      ctx.joins,
+      candidatesFrom(() => cache.current()),
+      {
+        joinTimeout: ctx.joinTimeout,
+        tried: (outcome) => ctx.metrics.quickPlayTry(quickPlayTryMetric(outcome)),
+      },
+    ),
+  };
   const queries = new ListQueryParser(true);
 
   /** `GET /v2/client/servers`: the whole list, or the answer to its query. */
@@ -112,6 +127,7 @@ export function createApi(ctx: ApiContext): Api {
       res.end(server.json);
     })
     .on('POST', '/v2/client/join', (req, res) => handleJoin(ctx, req, res))
+    .on('POST', QUICK_PLAY_PATH, (req, res) => handleQuickPlay(quickPlayContext, req, res))
     .on('GET', '/healthz', (_req, res) => {
       if (ctx.isShuttingDown()) sendJson(res, 503, { status: 'shutting_down' });
       else if (ctx.registry.available === false) sendJson(res, 503, { status: 'degraded' });
@@ -155,6 +171,7 @@ export function createApi(ctx: ApiContext): Api {
     close() {
       stopSamples();
       events.close();
+      quickPlayContext.quickPlay.close();
     },
   };
 }

@@ -16,6 +16,7 @@ export const ApiError = {
   WRONG_PASSWORD: { status: 403, msg: 'Wrong or missing password' },
   BANNED: { status: 403, msg: 'Banned' },
   SERVER_NOT_FOUND: { status: 404, msg: 'No such listed server' },
+  NO_SERVER_AVAILABLE: { status: 404, msg: 'No listed server that fits could take the player' },
   BAN_NOT_FOUND: { status: 404, msg: 'No such ban' },
   NOT_FOUND: { status: 404, msg: 'No such resource' },
   METHOD_NOT_ALLOWED: { status: 405, msg: 'Method not allowed' },
