@@ -224,7 +224,10 @@ describe('cluster: three instances on one Redis', () => {
     const emptier = await TestGameServer.connect(b.wsUrl, TOKEN);
     await fuller.register({ name: 'qp-on-a', port: 41050, playlist: 'qp', curPlayers: 6 });
     await emptier.register({ name: 'qp-on-b', port: 41051, playlist: 'qp', curPlayers: 1 });
-    await waitFor('both on C', async () => (await names(c)).includes('qp-on-a') && (await names(c)).includes('qp-on-b'));
+    await waitFor(
+      'both on C',
+      async () => (await names(c)).includes('qp-on-a') && (await names(c)).includes('qp-on-b'),
+    );
     const filtered = await Promise.all(
       [a, b, c].map((ms) => fetchRaw(`${ms.url}/v2/client/servers?playlist=qp&notEmpty=1&limit=1`)),
     );

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of HTTP-API.md: the server list, one server, joins, health,
+ * The HTTP API of docs/http-api.md: the server list, one server, joins, health,
  * the admin API; and the server browser: its page (and its admin view at
  * `/admin`), the live list and the players history.
  *
@@ -7,15 +7,16 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GS_PATH } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import type { DisplayNames } from '../display-names.js';
-import { GS_PATH } from '../gateway/gateway.js';
 import { QuickPlay } from '../joins/quickplay.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import type { Registry } from '../registry/registry.js';
+import type { StatsHistory } from '../registry/stats.js';
 import { type AdminContext, adminRoutes } from './admin.js';
 import { CachedBody, etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
@@ -28,7 +29,7 @@ import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { ServerListCache } from './server-list.js';
 import { ASSETS_PATH, StaticFiles } from './static.js';
-import { historyHandler, type StatsHistory } from './stats.js';
+import { historyHandler } from './stats.js';
 
 /** What the API serves from. */
 export interface ApiContext {

@@ -15,7 +15,6 @@ import type { JoinPlayer } from '../joins/outcome.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
-import { refuseBannedPlayer } from '../moderation/player-ban.js';
 import { readJsonBody } from './body.js';
 import { sendError } from './errors.js';
 
@@ -83,12 +82,10 @@ export async function admitPlayer<B extends { player?: PlayerNames | undefined }
     return undefined;
   }
   const player: JoinPlayer = identified ?? (body.player as PlayerNames);
-  const ban = refuseBannedPlayer(ctx.bans, res, {
-    ip: ctx.clientIp(req),
-    username: player.username,
-    sub: identified?.sub,
-  });
+  // The one check of a player against the bans: by address, username or JWT `sub`, before anything is routed.
+  const ban = ctx.bans.playerBan({ ip: ctx.clientIp(req), username: player.username, sub: identified?.sub });
   if (ban !== undefined) {
+    sendError(res, 'BANNED', `Banned: ${ban.reason}`);
     route.refused('banned');
     ctx.logger.info({ username: player.username, outcome: 'banned', banId: ban.id }, route.name);
     return undefined;
