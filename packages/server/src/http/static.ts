@@ -13,8 +13,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { CachedBody, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
