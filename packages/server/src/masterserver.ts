@@ -185,6 +185,14 @@ export class MasterServer {
     };
   }
 
+  /**
+   * The HTTP routes it serves: method (`*`: any) and path (`{id}`: one path segment). Every `GET` route also
+   * answers `HEAD`. docs/openapi.yaml describes each of them.
+   */
+  routes(): Array<{ method: string; path: string }> {
+    return this.#api.routes();
+  }
+
   /** The `upgrade` listener: game-server WebSockets on `/v2/server/ws`, refusals elsewhere. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     this.gateway.handleUpgrade(req, socket, head, this.#addresses.resolve(req));

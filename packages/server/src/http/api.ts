@@ -24,6 +24,7 @@ import { EVENTS_PATH, ServerEvents } from './events.js';
 import { FilteredLists } from './filtered-lists.js';
 import { handleJoin } from './join.js';
 import { ListQueryParser } from './list-query.js';
+import { OPENAPI_PATH, openApiHandler } from './openapi.js';
 import { candidatesFrom, handleQuickPlay, QUICK_PLAY_PATH, quickPlayTryMetric } from './quickplay.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
@@ -64,6 +65,8 @@ export interface ApiContext {
 /** The API: the `request` listener, and what ends its live streams at shutdown. */
 export interface Api {
   readonly handle: Router['handle'];
+  /** Every route it serves ({@link Router.routes}). */
+  routes(): ReturnType<Router['routes']>;
   /** Ends the live-list streams and refuses new ones. */
   close(): void;
 }
@@ -139,6 +142,7 @@ export function createApi(ctx: ApiContext): Api {
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);
     })
+    .on('GET', OPENAPI_PATH, openApiHandler(ctx.logger))
     .on('*', GS_PATH, (_req, res) => {
       sendError(res, 'UPGRADE_REQUIRED', undefined, undefined, { upgrade: 'websocket' });
     });
@@ -169,6 +173,7 @@ export function createApi(ctx: ApiContext): Api {
   }
   return {
     handle: router.handle,
+    routes: () => router.routes(),
     close() {
       stopSamples();
       events.close();

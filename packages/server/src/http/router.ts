@@ -49,6 +49,17 @@ export class Router {
     return this;
   }
 
+  /** Every route, in the order added: its method (`*`: any) and its path (`{id}`: a prefix route's segment). */
+  routes(): Array<{ method: string; path: string }> {
+    const exact = [...this.#exact].flatMap(([path, methods]) =>
+      [...methods.keys()].map((method) => ({ method, path })),
+    );
+    const prefixed = this.#prefixes.flatMap(({ prefix, methods }) =>
+      [...methods.keys()].map((method) => ({ method, path: `${prefix}{id}` })),
+    );
+    return [...exact, ...prefixed];
+  }
+
   /** The `request` listener. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';

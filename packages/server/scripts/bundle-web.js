@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Copies the server browser's build (packages/web/dist/public) into the server package
 // (packages/server/dist/public), which serves it and publishes it: a server installed
-// from its own package needs no web package. Run by `npm run build` after Vite.
+// from its own package needs no web package. The server package's build runs it, after
+// the page's (the root `npm run build` builds the page first).
 import { cpSync, existsSync, rmSync } from 'node:fs';
 
-const root = new URL('..', import.meta.url);
+const root = new URL('../../../', import.meta.url);
 const from = new URL('packages/web/dist/public/', root);
 const to = new URL('packages/server/dist/public/', root);
 if (!existsSync(new URL('index.html', from))) {
