@@ -30,7 +30,7 @@ import {
   type TlsFiles,
 } from './options.js';
 import { Prober } from './probe/prober.js';
-import { tooManyHeaders } from './refusal/raw.js';
+import { MISSING_HOST, missingHost, tooManyHeaders } from './refusal/raw.js';
 import { MemoryRegistry } from './registry/memory-registry.js';
 import type { Registry } from './registry/registry.js';
 import { SERVER_ID_SECRET, SERVER_ID_SECRET_BYTES, ServerIds } from './registry/server-ids.js';
@@ -174,6 +174,10 @@ export class MasterServer {
     this.handleRequest = (req, res) => {
       if (tooManyHeaders(req, maxHeaders)) {
         sendError(res, 'HEADERS_TOO_LARGE', undefined, undefined, { connection: 'close' });
+        return;
+      }
+      if (missingHost(req)) {
+        sendError(res, 'BAD_REQUEST', MISSING_HOST, undefined, { connection: 'close' });
         return;
       }
       if (this.#closing !== undefined) res.setHeader('connection', 'close');

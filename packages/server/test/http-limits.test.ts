@@ -138,4 +138,38 @@ describe('HTTP limits: the API alone is as hard to abuse as the WebSocket side',
       server.close();
     }
   });
+
+  it('what Node.js or ws would answer without a body is answered in JSON: a bad WebSocket handshake, a non-GET upgrade, a missing Host, a Host beyond the kept headers', async () => {
+    const t = await startMs({ maxHeaders: 20 });
+    const exchange = async (request: string): Promise<string> => {
+      const c = await open(t.url);
+      c.socket.write(request);
+      await closed(c.socket);
+      return c.received();
+    };
+    const upgrade = (method: string, key: string) =>
+      `${method} /v2/server/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    try {
+      assert.match(
+        await exchange(upgrade('GET', 'not-a-key')),
+        /^HTTP\/1\.1 400 [\s\S]*"code":"BAD_REQUEST","msg":"not a WebSocket handshake: [^"]+"/,
+      );
+      assert.match(
+        await exchange(upgrade('POST', 'dGhlIHNhbXBsZSBub25jZQ==')),
+        /^HTTP\/1\.1 405 [\s\S]*Allow: GET[\s\S]*"code":"METHOD_NOT_ALLOWED"/,
+      );
+      assert.match(
+        await exchange('GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'),
+        /^HTTP\/1\.1 400 [\s\S]*"msg":"an HTTP\/1\.1 request needs a Host header"/,
+      );
+      const padding = Array.from({ length: 40 }, (_, i) => `X-${i}: ${i}\r\n`).join('');
+      assert.match(
+        await exchange(`GET /healthz HTTP/1.1\r\n${padding}Host: x\r\n\r\n`),
+        /^HTTP\/1\.1 431 [\s\S]*"code":"HEADERS_TOO_LARGE"/,
+      );
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -178,13 +178,19 @@ export function publicOutcomes(checker: OpenApiChecker): void {
       assert.equal((await get('/assets/%E0%A4%A', '/assets/{name}')).status, 400);
     });
 
-    it('the WebSocket endpoint: 101 to a handshake, 400 to a bad one, 426 without upgrade headers', async () => {
+    it('the WebSocket endpoint: 101 to a handshake, 400 to a bad one, 405 to a POST, 426 without upgrade headers', async () => {
       const open = await rawHttp(t.url, upgrade('dGhlIHNhbXBsZSBub25jZQ=='));
       checker.check('GET', '/v2/server/ws', open);
       assert.equal(open.status, 101);
       const bad = await rawHttp(t.url, upgrade('not-a-key'));
       checker.check('GET', '/v2/server/ws', bad);
       assert.equal(bad.status, 400);
+      // A non-GET upgrade: the method the path does not list, answered like every such request (described once,
+      // in the document's info: the shared 405 with Allow).
+      const post = await rawHttp(t.url, upgrade('dGhlIHNhbXBsZSBub25jZQ==').replace('GET', 'POST'));
+      assert.equal(post.status, 405);
+      assert.equal(post.headers.allow, 'GET');
+      assert.equal((post.json as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
       assert.equal((await get('/v2/server/ws', '/v2/server/ws')).status, 426);
     });
   });

@@ -8,6 +8,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CloseCode, GS_PATH, truncateUtf8 } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
 import { JoinDesk } from '../joins/pending.js';
@@ -19,7 +20,7 @@ import { banCloseReason } from '../moderation/bans.js';
 import type { ResolvedOptions } from '../options.js';
 import { NO_PROBE, type Reachability } from '../probe/reachability.js';
 import type { ApiErrorCode } from '../refusal/api-errors.js';
-import { refuseRaw, tooManyHeaders } from '../refusal/raw.js';
+import { MISSING_HOST, missingHost, refuseRaw, tooManyHeaders } from '../refusal/raw.js';
 import type { Registry } from '../registry/registry.js';
 import { ServerIds } from '../registry/server-ids.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -84,6 +85,11 @@ export class Gateway implements ConnectionContext {
       WebSocket: GsSocket,
       closeTimeout: options.closeTimeout,
     } as ConstructorParameters<typeof WebSocketServer>[0]);
+    // A handshake `ws` refuses (a bad key or version, a method other than GET) gets the API's JSON error.
+    this.#wss.on('wsClientError', (error: Error, socket: Duplex, req: IncomingMessage) => {
+      if (req.method !== 'GET') refuseRaw(socket, 'METHOD_NOT_ALLOWED', undefined, { Allow: 'GET' });
+      else refuseRaw(socket, 'BAD_REQUEST', `not a WebSocket handshake: ${error.message}`);
+    });
     this.#unsubscribe.push(
       registry.onEvict((_serverId, reason, holder) => {
         if (reason === 'superseded') this.#connections.get(holder)?.close(CloseCode.SUPERSEDED, 'superseded');
@@ -142,15 +148,17 @@ export class Gateway implements ConnectionContext {
         ? 'NOT_FOUND'
         : tooManyHeaders(req, this.options.maxHeaders)
           ? 'HEADERS_TOO_LARGE'
-          : this.#shuttingDown
-            ? 'SHUTTING_DOWN'
-            : maxConnections > 0 && this.#sockets >= maxConnections
-              ? 'CONNECTION_LIMIT'
-              : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
-                ? 'TOO_MANY_CONNECTIONS'
-                : undefined;
+          : missingHost(req)
+            ? 'BAD_REQUEST'
+            : this.#shuttingDown
+              ? 'SHUTTING_DOWN'
+              : maxConnections > 0 && this.#sockets >= maxConnections
+                ? 'CONNECTION_LIMIT'
+                : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
+                  ? 'TOO_MANY_CONNECTIONS'
+                  : undefined;
     if (refusal !== undefined) {
-      refuseRaw(socket, refusal);
+      refuseRaw(socket, refusal, refusal === 'BAD_REQUEST' ? MISSING_HOST : undefined);
       return;
     }
 

@@ -48,6 +48,9 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
   server.setTimeout(limits.idleTimeout);
   server.on('clientError', answerClientError);
+  // Node.js answers a request without `Host` with an empty 400, and counts a `Host` beyond the headers it keeps
+  // as missing: the masterserver checks `Host` itself, after the header count, and answers in JSON.
+  (server as { requireHostHeader?: boolean }).requireHostHeader = false;
 
   const max = limits.maxHttpConnsPerIp;
   const open = new Map<string, number>();

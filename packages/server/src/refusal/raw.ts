@@ -15,13 +15,22 @@ import { ApiError, type ApiErrorCode, errorBody } from './api-errors.js';
 /** How long a refused peer may take to close its side before its socket is destroyed, in ms. */
 const LINGER_MS = 1000;
 
-/** Writes the error response for `code`, ends the socket, and destroys it if the peer does not close. */
-export function refuseRaw(socket: Duplex, code: ApiErrorCode): void {
+/**
+ * Writes the error response for `code` (with `msg` in place of the code's own, and `headers` besides), ends
+ * the socket, and destroys it if the peer does not close.
+ */
+export function refuseRaw(
+  socket: Duplex,
+  code: ApiErrorCode,
+  msg?: string,
+  headers: Record<string, string> = {},
+): void {
   const { status } = ApiError[code];
-  const body = errorBody(code);
+  const body = errorBody(code, msg);
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `${head}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   // A peer that never closes its side must not hold the socket.
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
@@ -33,6 +42,14 @@ export function refuseRaw(socket: Duplex, code: ApiErrorCode): void {
  */
 export function tooManyHeaders(req: IncomingMessage, maxHeaders: number): boolean {
   return req.rawHeaders.length > 2 * maxHeaders;
+}
+
+/** The `msg` of the answer to an HTTP/1.1 request without a `Host` header. */
+export const MISSING_HOST = 'an HTTP/1.1 request needs a Host header';
+
+/** True for an HTTP/1.1 request without `Host` (answered `400 BAD_REQUEST`, on the API and at the upgrade). */
+export function missingHost(req: IncomingMessage): boolean {
+  return req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1;
 }
 
 /** The answer to each error of Node.js's HTTP parser that has one; any other is `BAD_REQUEST`. */
