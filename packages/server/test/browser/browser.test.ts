@@ -5,7 +5,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { JoinErrorType, type JoinEvent, rejectJoin, type ServerInfoInit } from '@masterserver/sdk';
 import type { Page } from 'playwright-core';
-import { publicServerJson } from '../../src/index.js';
+import { publicServerJson } from '../../src/registry/registry.js';
 import type { TestMs } from '../helpers.js';
 import { pageFixture } from './page-fixture.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { answerProbes, bindGamePort } from '@masterserver/sdk';
 import type { Page, Request, Response } from 'playwright-core';
-import { type ListedServer, toListedServer } from '../../src/index.js';
+import { type ListedServer, toListedServer } from '../../src/registry/registry.js';
 import type { TestMs } from '../helpers.js';
 import { pageFixture } from './page-fixture.js';
 

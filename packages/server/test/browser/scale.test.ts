@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { ServerInfo } from '@masterserver/protocol';
 import type { Page } from 'playwright-core';
-import { type ListedServer, publicServerJson, toListedServer } from '../../src/index.js';
+import { type ListedServer, publicServerJson, toListedServer } from '../../src/registry/registry.js';
 import type { TestMs } from '../helpers.js';
 import { pageFixture } from './page-fixture.js';
 
