@@ -2,13 +2,14 @@
 // at a fixed schedule of `rate` per second for `seconds`, over keep-alive
 // connections, each latency measured from the request's scheduled send time (so
 // a stall counts against every request it delays: no coordinated omission).
-// argv[2]: JSON { url, rate, seconds }; the server ids come from the list.
+// argv[2]: JSON { url, rate, seconds, quickplay }; the server ids come from the list. With `quickplay`, the
+// requests are POST /v2/client/quickplay for the game servers' playlist instead (the masterserver picks).
 // Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
 // (lag: the most a send ran behind its schedule; connections: TCP connections opened).
 import { Agent, request } from 'node:http';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
-const { url, rate, seconds } = JSON.parse(process.argv[2]);
+const { url, rate, seconds, quickplay = false } = JSON.parse(process.argv[2]);
 const ids = (await (await fetch(new URL('/v2/client/servers', url))).json()).map((server) => server.id);
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 const total = Math.round(rate * seconds);
@@ -18,10 +19,10 @@ let done = 0;
 let errors = 0;
 let maxLag = 0;
 let connections = 0;
-const bodies = ids.map((serverId) =>
-  Buffer.from(JSON.stringify({ serverId, username: 'bench', clantag: 'BN' }), 'utf8'),
-);
-const target = new URL('/v2/client/join', url);
+const bodies = quickplay
+  ? [Buffer.from(JSON.stringify({ playlist: 'fd_regular', username: 'bench', clantag: 'BN' }), 'utf8')]
+  : ids.map((serverId) => Buffer.from(JSON.stringify({ serverId, username: 'bench', clantag: 'BN' }), 'utf8'));
+const target = new URL(quickplay ? '/v2/client/quickplay' : '/v2/client/join', url);
 
 function fire(n, scheduled, finish) {
   const body = bodies[n % bodies.length];

@@ -5,7 +5,9 @@
 // { cmd: 'churn', perSecond } → from now on changes the player count of `perSecond` listed servers a second (0 stops);
 // { cmd: 'close' } → closes and exits.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { MasterServer, publicServerJson, toListedServer } from '@masterserver/server';
+import { MasterServer } from '@masterserver/server';
+// Listings made directly (without game servers): the registry's own helpers, from the build.
+import { publicServerJson, toListedServer } from '../packages/server/dist/src/registry/registry.js';
 import { VARIED_MAPS, VARIED_PLAYLISTS } from './lib.js';
 
 const ms = new MasterServer({

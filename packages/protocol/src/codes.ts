@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The path of the WebSocket endpoint game servers connect to (`GET`, with an RFC 6455 upgrade). */
+export const GS_PATH = '/v2/server/ws';
+
 /** `metadata.type` of every message kind. A response's type is the negative of its request's. */
 export const MessageType = {
   /** Registration request, GS → MS. */

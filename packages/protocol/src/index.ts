@@ -16,26 +16,26 @@
  * @module
  */
 
-export { cleanLine, cleanLines, cleanServerInfo } from './clean.js';
+export { cleanLine, cleanServerInfo } from './clean.js';
 export {
   decodeAtGameServer,
   decodeAtMasterServer,
   encodeGeneralResponse,
   encodeJoinRequest,
   encodeRegistration,
-  type IsAwaiting,
 } from './codec.js';
 export {
   CloseCode,
   ConvRange,
+  GS_PATH,
   InfoLimits,
   MessageType,
   RegistrationError,
   registrationErrorMessage,
 } from './codes.js';
 export { OptionError, ProtocolError, ProtocolErrorCode, truncateUtf8 } from './errors.js';
-export { INT64_MAX, INT64_MIN, type Int64, int64ToString, isInt64, toInt64 } from './int64.js';
-export { JsonDecimal, JsonSyntaxError, type JsonValue, needsExactParse, parseExact, parseJson } from './json.js';
+export { INT64_MAX, INT64_MIN, type Int64, int64ToString, isInt64 } from './int64.js';
+export { type JsonValue, parseJson } from './json.js';
 export type { PublicServer } from './listing.js';
 export type {
   GameServerInbound,
@@ -65,15 +65,7 @@ export {
   INT32_MIN,
   invalidInfoField,
   isInt32,
-  isJsonObject,
-  readMetadata,
-  type SchemaFailure,
   UINT16_MAX,
   UINT32_MAX,
-  validateGeneralResponse,
-  validateJoinRequest,
-  validateJoinResponse,
-  validateRegistration,
-  validateRegistrationResponse,
   validateServerInfo,
 } from './validate.js';

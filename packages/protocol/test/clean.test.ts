@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import {
-  cleanLine,
-  cleanLines,
-  cleanServerInfo,
-  codePointLength,
-  invalidInfoField,
-  type ServerInfo,
-} from '../src/index.js';
+import { cleanLines } from '../src/clean.js';
+import { cleanLine, cleanServerInfo, codePointLength, invalidInfoField, type ServerInfo } from '../src/index.js';
 
 const info = (overrides: Partial<ServerInfo> = {}): ServerInfo => ({
   name: '[NS] Kodai',

@@ -15,8 +15,8 @@ import {
   type Int64,
   ProtocolError,
   type ServerInfo,
-  toInt64,
 } from '../src/index.js';
+import { toInt64 } from '../src/int64.js';
 
 /** Runs per property: enough to find the cases below within a few seconds on a busy machine. */
 export const RUNS = 300;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { JsonDecimal, type JsonValue, parseExact, parseJson } from '../src/index.js';
+import { type JsonValue, parseJson } from '../src/index.js';
+import { JsonDecimal, parseExact } from '../src/json.js';
 import { RUNS } from './decoder-model.js';
 
 describe('the exact parser agrees with JSON.parse wherever JSON.parse is exact', () => {

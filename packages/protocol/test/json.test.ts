@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JsonDecimal, needsExactParse, parseExact, parseJson } from '../src/index.js';
+import { parseJson } from '../src/index.js';
+import { JsonDecimal, needsExactParse, parseExact } from '../src/json.js';
 
 describe('parseJson – exact numbers', () => {
   const integers: Array<[string, number | bigint]> = [

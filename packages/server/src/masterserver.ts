@@ -16,8 +16,6 @@ import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
 import { hardenServer } from './http/harden.js';
-import { tooManyHeaders } from './http/raw-refusal.js';
-import { StatsHistory } from './http/stats.js';
 import { RemoteJoins } from './joins/remote.js';
 import { JoinRouter } from './joins/router.js';
 import { ServerMetrics } from './metrics.js';
@@ -32,9 +30,11 @@ import {
   type TlsFiles,
 } from './options.js';
 import { Prober } from './probe/prober.js';
+import { tooManyHeaders } from './refusal/raw.js';
 import { MemoryRegistry } from './registry/memory-registry.js';
 import type { Registry } from './registry/registry.js';
 import { SERVER_ID_SECRET, SERVER_ID_SECRET_BYTES, ServerIds } from './registry/server-ids.js';
+import { StatsHistory } from './registry/stats.js';
 import { RegistrationTokens } from './tokens/registration-tokens.js';
 
 /** How often the token store is checked for new and revoked tokens, in ms. */
@@ -150,6 +150,7 @@ export class MasterServer {
     this.#api = createApi({
       registry: this.registry,
       joins,
+      joinTimeout,
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,

@@ -33,6 +33,31 @@ export type JoinMetricOutcome =
   | 'unauthorized'
   | 'banned';
 
+/** How a quick play ended, as counted. */
+export type QuickPlayMetricOutcome = 'joined' | 'none' | 'bad_request' | 'unauthorized' | 'banned';
+
+/** How one server tried by a quick play answered, as counted (`slow`: not within its share of the time). */
+export type QuickPlayTryMetricOutcome = Exclude<JoinMetricOutcome, 'bad_request' | 'unauthorized' | 'banned'> | 'slow';
+
+const QUICK_PLAY_OUTCOMES: readonly QuickPlayMetricOutcome[] = [
+  'joined',
+  'none',
+  'bad_request',
+  'unauthorized',
+  'banned',
+];
+const QUICK_PLAY_TRY_OUTCOMES: readonly QuickPlayTryMetricOutcome[] = [
+  'accepted',
+  'rejected',
+  'not_found',
+  'wrong_password',
+  'timeout',
+  'busy',
+  'gone',
+  'unavailable',
+  'slow',
+];
+
 /**
  * The counter of each of `values` of a one-label counter, bound once (counting
  * then costs an addition) and exported at 0 from the start, so that every
@@ -74,6 +99,9 @@ export class ServerMetrics {
   readonly #joinSeconds: Histogram<'outcome'>;
   readonly #unauthorized: Record<UnauthorizedReason, { inc(): void }>;
   readonly #http: Counter<'route' | 'status'>;
+  readonly #quickPlays: Record<QuickPlayMetricOutcome, { inc(): void }>;
+  readonly #quickPlayTries: Record<QuickPlayTryMetricOutcome, { inc(): void }>;
+  readonly #quickPlaySeconds: Histogram<'outcome'>;
   /** What the reachability probe counts. */
   readonly probeEvents: ProbeMetrics;
 
@@ -139,9 +167,30 @@ export class ServerMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    const quickPlays = new Counter<'outcome'>({
+      name: 'masterserver_quickplays_total',
+      help: 'Quick plays by outcome.',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.#quickPlays = bindLabels(quickPlays, QUICK_PLAY_OUTCOMES);
+    const quickPlayTries = new Counter<'outcome'>({
+      name: 'masterserver_quickplay_tries_total',
+      help: 'Servers tried by quick plays, by how each answered.',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.#quickPlayTries = bindLabels(quickPlayTries, QUICK_PLAY_TRY_OUTCOMES);
+    this.#quickPlaySeconds = new Histogram({
+      name: 'masterserver_quickplay_duration_seconds',
+      help: 'Time from a quick play request to its outcome, for quick plays that tried a server.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     const unauthorized = new Counter<'reason'>({
       name: 'masterserver_join_unauthorized_total',
-      help: 'Joins refused 401 for their bearer token, by reason.',
+      help: 'Joins and quick plays refused 401 for their bearer token, by reason.',
       labelNames: ['reason'] as const,
       registers,
     });
@@ -171,10 +220,20 @@ export class ServerMetrics {
     if (seconds !== undefined) this.#joinSeconds.labels(outcome).observe(seconds);
   }
 
-  /** Counts a join refused for its bearer token: `unauthorized` by outcome, and by its reason. */
-  unauthorizedJoin(reason: UnauthorizedReason): void {
-    this.join('unauthorized');
+  /** Counts a join or quick play refused for its bearer token, by the reason (its outcome is counted apart). */
+  unauthorizedPlayer(reason: UnauthorizedReason): void {
     this.#unauthorized[reason].inc();
+  }
+
+  /** Counts a quick play; `seconds` when it tried a server. */
+  quickPlay(outcome: QuickPlayMetricOutcome, seconds?: number): void {
+    this.#quickPlays[outcome].inc();
+    if (seconds !== undefined) this.#quickPlaySeconds.labels(outcome).observe(seconds);
+  }
+
+  /** Counts a server tried by a quick play, by how it answered. */
+  quickPlayTry(outcome: QuickPlayTryMetricOutcome): void {
+    this.#quickPlayTries[outcome].inc();
   }
 
   /** Counts an HTTP request. */

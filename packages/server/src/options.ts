@@ -10,12 +10,12 @@ import { INT32_MAX, OptionError } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from './auth/player-auth.js';
 import type { Cluster } from './cluster/cluster.js';
 import { checkDisplayNames, type DisplayNames, TITANFALL2_DISPLAY_NAMES } from './display-names.js';
-import { parseCidr } from './http/client-ip.js';
-import { defaultWebRoot } from './http/static.js';
 import type { Logger } from './logger.js';
 import { MemoryModerationStore, type ModerationStore } from './moderation/moderation-store.js';
+import { parseCidr } from './net/addresses.js';
 import { REACHABILITY_MODES, type ReachabilityMode } from './probe/reachability.js';
 import type { TokenStore } from './tokens/token-store.js';
+import { defaultWebRoot } from './web-root.js';
 
 /** A limit of `count` events per `windowMs` milliseconds. */
 export interface RateLimit {
@@ -104,7 +104,7 @@ export interface MasterServerOptions {
   convReservation?: number | undefined;
   /**
    * Directory of the server browser's built files (`index.html`, `assets/`), served at `/`; `null` serves no
-   * page. Default: the build of `@masterserver/web` (see {@link defaultWebRoot}).
+   * page. Default: the copy of the page's build in this package's `dist/public` (see {@link defaultWebRoot}).
    */
   webRoot?: string | null | undefined;
   /** Milliseconds between samples of the players and servers history (the last hour is kept). Default `5000`. */

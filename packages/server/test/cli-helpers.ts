@@ -133,9 +133,9 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `masterserver serve` with `args` and waits for its ready line. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+/** Starts `masterserver serve` with `args` (the executable `bin`) and waits for its ready line. */
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -219,6 +219,36 @@ describe('cluster: three instances on one Redis', () => {
     await gs.close();
   });
 
+  it('quick play through C picks the fullest fitting server of the cluster and joins it on A; filters answer the same on every instance', async () => {
+    const fuller = await TestGameServer.connect(a.wsUrl, TOKEN);
+    const emptier = await TestGameServer.connect(b.wsUrl, TOKEN);
+    await fuller.register({ name: 'qp-on-a', port: 41050, playlist: 'qp', curPlayers: 6 });
+    await emptier.register({ name: 'qp-on-b', port: 41051, playlist: 'qp', curPlayers: 1 });
+    await waitFor(
+      'both on C',
+      async () => (await names(c)).includes('qp-on-a') && (await names(c)).includes('qp-on-b'),
+    );
+    const filtered = await Promise.all(
+      [a, b, c].map((ms) => fetchRaw(`${ms.url}/v2/client/servers?playlist=qp&notEmpty=1&limit=1`)),
+    );
+    for (const res of filtered) {
+      assert.deepEqual(
+        (res.json as Array<{ name: string }>).map((s) => s.name),
+        ['qp-on-a'],
+      );
+      assert.equal(res.headers['x-total-count'], '2');
+    }
+    const answer = postJson(`${c.url}/v2/client/quickplay`, { playlist: 'qp', username: 'Remote', clantag: '' });
+    const request = await fuller.next(3000);
+    assert.equal(request.value.username, 'Remote');
+    fuller.answer(request);
+    const res = await answer;
+    assert.equal(res.status, 200, res.text);
+    assert.equal((res.json as { serverId: string }).serverId, await idOf(c, 'qp-on-a'));
+    await fuller.close();
+    await emptier.close();
+  });
+
   it('supersede across instances: the server on A is closed with 4005 when B lists its address', async () => {
     const old = await TestGameServer.connect(a.wsUrl, TOKEN);
     await old.register({ name: 'old-one', port: 41002 });

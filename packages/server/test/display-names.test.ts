@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fetchRaw } from '@masterserver/testing';
-import { OptionError, resolveOptions, TITANFALL2_DISPLAY_NAMES } from '../src/index.js';
+import { OptionError, TITANFALL2_DISPLAY_NAMES } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import { startMs } from './helpers.js';
 
 const PATH = '/v2/client/display-names';

@@ -5,7 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { fetchRaw, serverInfo, waitFor } from '@masterserver/testing';
 import { ServerEvents } from '../src/http/events.js';
 import { ServerListCache } from '../src/http/server-list.js';
-import { MemoryRegistry, type PlayerAuthenticator, silentLogger, toListedServer } from '../src/index.js';
+import { type PlayerAuthenticator, silentLogger } from '../src/index.js';
+import { MemoryRegistry } from '../src/registry/memory-registry.js';
+import { toListedServer } from '../src/registry/registry.js';
 import { startMs, type TestMs } from './helpers.js';
 import { SseClient, type SseEvent } from './sse-client.js';
 

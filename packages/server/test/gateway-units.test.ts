@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { SerialQueue } from '../src/gateway/serial-queue.js';
-import { normalizeIp } from '../src/http/client-ip.js';
+import { normalizeIp } from '../src/net/addresses.js';
 import { ServerIds } from '../src/registry/server-ids.js';
 
 describe('SerialQueue: one connection’s tasks in order', () => {

@@ -22,13 +22,15 @@ const startSim = (args: string[], env: NodeJS.ProcessEnv = {}): Captured => spaw
  * Runs `gsSim` in this process, writing to `out`. `stop` calls the SIGTERM
  * handler it installed, so that no real signal reaches the test runner.
  */
-function runGsSim(argv: string[], out: GsSimOutput): { stop(): Promise<number> } {
+async function runGsSim(argv: string[], out: GsSimOutput): Promise<{ stop(): Promise<number> }> {
   const options = parseGsSimConfig(withGamePorts(argv), {});
   assert.notEqual(options, 'help');
   const before = new Set(process.listeners('SIGTERM'));
   const done = gsSim(options as SimulationOptions, out);
-  const handler = process.listeners('SIGTERM').find((listener) => !before.has(listener));
-  assert.ok(handler, 'gsSim listens to SIGTERM');
+  // It loads the SDK (its optional dependency) first, then listens.
+  const handler = await waitFor('gsSim listens to SIGTERM', () =>
+    process.listeners('SIGTERM').find((listener) => !before.has(listener)),
+  );
   let stopped = false;
   return {
     stop() {
@@ -137,7 +139,7 @@ describe('masterserver gs-sim', () => {
     const stderr: string[] = [];
     const terminal = { isTTY: true, columns: 80, write: (text: string) => stdout.push(text) };
     const startedAt = performance.now();
-    const sim = runGsSim(['--ms', t.wsUrl, '--reg-token', TOKEN, '--count', '5'], {
+    const sim = await runGsSim(['--ms', t.wsUrl, '--reg-token', TOKEN, '--count', '5'], {
       stdout: terminal,
       stderr: { write: (text: string) => stderr.push(text) },
     });

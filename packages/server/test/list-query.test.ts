@@ -5,7 +5,9 @@ import { FilteredLists } from '../src/http/filtered-lists.js';
 import { ListIndex } from '../src/http/list-index.js';
 import { ListQueryParser, matchesFilter, parseListQuery } from '../src/http/list-query.js';
 import { ServerListCache } from '../src/http/server-list.js';
-import { type ListedServer, MemoryRegistry, toListedServer } from '../src/index.js';
+import type { ListedServer } from '../src/index.js';
+import { MemoryRegistry } from '../src/registry/memory-registry.js';
+import { toListedServer } from '../src/registry/registry.js';
 import { startMs, type TestMs } from './helpers.js';
 
 interface Listed {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@masterserver/testing';
 import { type Cluster, connectCluster, openRedisTokenStore } from '../src/cluster/cluster.js';
-import { silentLogger, toListedServer } from '../src/index.js';
-import { withPublicJson } from '../src/registry/registry.js';
+import { silentLogger } from '../src/index.js';
+import { toListedServer, withPublicJson } from '../src/registry/registry.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
 import { TestRedis } from './redis-helpers.js';
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { delay } from '@masterserver/testing';
-import { type ListedServer, StatsHistory, type StatsSample } from '../src/index.js';
+import { delay, fetchRaw } from '@masterserver/testing';
+import type { ListedServer } from '../src/index.js';
+import { StatsHistory, type StatsSample } from '../src/registry/stats.js';
+import { startMs } from './helpers.js';
 
 /** A registry holding servers with these player counts. */
 function registry(players: number[]) {
@@ -65,17 +67,26 @@ describe('StatsHistory: players and servers over the last hour', () => {
     assert.equal(history.samples().length, taken);
   });
 
-  it('the JSON body is made once per sample', () => {
-    const history = new StatsHistory(registry([1]), { intervalMs: 1000, now: () => 5 });
-    history.sample();
-    const body = history.body();
-    assert.equal(history.body(), body);
-    assert.deepEqual(JSON.parse(body.body.toString()), {
-      intervalMs: 1000,
-      windowMs: 3_600_000,
-      samples: [{ t: 5, players: 1, servers: 1 }],
-    });
-    history.sample();
-    assert.notEqual(history.body(), body);
+  it('the JSON body is made once per sample: the same answer (and ETag) until the next sample', async () => {
+    const t = await startMs({ statsInterval: 3_600_000 });
+    try {
+      const url = `${t.url}/v2/client/stats/history`;
+      const first = await fetchRaw(url);
+      assert.equal((await fetchRaw(url)).headers.etag, first.headers.etag);
+      const before = t.ms.stats.taken;
+      t.ms.stats.sample();
+      assert.equal(t.ms.stats.taken, before + 1);
+      const after = await fetchRaw(url);
+      assert.notEqual(after.headers.etag, first.headers.etag);
+      const body = after.json as { intervalMs: number; windowMs: number; samples: StatsSample[] };
+      assert.equal(body.intervalMs, 3_600_000);
+      assert.equal(body.windowMs, 3_600_000);
+      assert.equal(
+        body.samples.length,
+        first.json === undefined ? 1 : (first.json as { samples: unknown[] }).samples.length + 1,
+      );
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -8,7 +8,10 @@ import { SlidingWindow } from '../src/gateway/sliding-window.js';
 import { etagMatches } from '../src/http/api.js';
 import { negotiateEncoding } from '../src/http/encoding.js';
 import { compareServers, ServerListCache } from '../src/http/server-list.js';
-import { MemoryRegistry, OptionError, resolveOptions, silentLogger, toListedServer } from '../src/index.js';
+import { OptionError, silentLogger } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
+import { MemoryRegistry } from '../src/registry/memory-registry.js';
+import { toListedServer } from '../src/registry/registry.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
 import { type AdminTokenEntry, hashToken, type TokenRecord, type TokenStore } from '../src/tokens/token-store.js';
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { fetchRaw, type TestResponse } from '@masterserver/testing';
-import { defaultWebRoot, resolveOptions } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
+import { defaultWebRoot } from '../src/web-root.js';
 import { startMs, type TestMs } from './helpers.js';
 
 const errorCode = (res: TestResponse) => (res.json as { error: { code: string } }).error.code;
@@ -240,10 +241,10 @@ describe('the built page (packages/web)', () => {
 });
 
 describe('the server browser’s options', () => {
-  it('default to the web package’s build, a sample every 5 s and 1000 streams', () => {
+  it('default to the copy of the web package’s build in the server package, a sample every 5 s and 1000 streams', () => {
     const o = resolveOptions();
     assert.equal(o.webRoot, defaultWebRoot());
-    assert.match(String(o.webRoot), /packages\/web\/dist\/public$/);
+    assert.match(String(o.webRoot), /packages\/server\/dist\/public$/);
     assert.equal(o.statsInterval, 5000);
     assert.equal(o.maxEventStreams, 1000);
     assert.equal(resolveOptions({ webRoot: null }).webRoot, null);

@@ -7,13 +7,12 @@
  * @module
  */
 
-import { INT32_MAX, InfoLimits } from '@masterserver/protocol';
-import { OptionError, Simulation, type SimulationCounts, type SimulationOptions } from '@masterserver/sdk';
-import { GS_PATH } from '../gateway/gateway.js';
+import { GS_PATH, INT32_MAX, InfoLimits, OptionError } from '@masterserver/protocol';
+import type { Simulation, SimulationCounts, SimulationOptions } from '@masterserver/sdk';
 import { type FlagSpecs, readFlags, requiredFlag } from './flags.js';
 import { parseDuration, parseInteger, UsageError } from './values.js';
 
-/** The flags of `gs-sim` (HTTP-API.md, "Flags of gs-sim"). */
+/** The flags of `gs-sim`. */
 export const gsSimFlags: FlagSpecs = {
   ms: {
     type: 'string',
@@ -140,15 +139,28 @@ function fit(line: string, columns: number | undefined): string {
   return columns !== undefined && columns > 1 && line.length >= columns ? line.slice(0, columns - 1) : line;
 }
 
+/** The SDK's module: an optional dependency of the server, needed by this command alone. */
+async function loadSdk(): Promise<typeof import('@masterserver/sdk')> {
+  try {
+    return await import('@masterserver/sdk');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new UsageError(
+      'needs the optional package @masterserver/sdk (npm install @masterserver/sdk), which it runs the servers with',
+    );
+  }
+}
+
 /**
  * Runs the simulation until SIGINT/SIGTERM, or until no server is left running (each stopped by the MS with
  * `4005`/`4011`, or never started because its game port is taken); resolves the exit status: 0 after a
  * signal, 1 when none is left running.
  */
 export async function gsSim(options: SimulationOptions, out: GsSimOutput = process): Promise<number> {
+  const sdk = await loadSdk();
   let sim: Simulation;
   try {
-    sim = new Simulation(options);
+    sim = new sdk.Simulation(options);
   } catch (error) {
     if (error instanceof OptionError) throw new UsageError(error.message);
     throw error;

@@ -8,10 +8,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { CloseCode, truncateUtf8 } from '@masterserver/protocol';
+import { CloseCode, GS_PATH, truncateUtf8 } from '@masterserver/protocol';
 import { WebSocketServer } from 'ws';
-import type { ApiErrorCode } from '../http/errors.js';
-import { refuseRaw, tooManyHeaders } from '../http/raw-refusal.js';
 import { JoinDesk } from '../joins/pending.js';
 import type { JoinTarget } from '../joins/router.js';
 import type { Logger } from '../logger.js';
@@ -20,14 +18,13 @@ import type { BanList } from '../moderation/ban-list.js';
 import { banCloseReason } from '../moderation/bans.js';
 import type { ResolvedOptions } from '../options.js';
 import { NO_PROBE, type Reachability } from '../probe/reachability.js';
+import type { ApiErrorCode } from '../refusal/api-errors.js';
+import { refuseRaw, tooManyHeaders } from '../refusal/raw.js';
 import type { Registry } from '../registry/registry.js';
 import { ServerIds } from '../registry/server-ids.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import { type ConnectionContext, GsConnection } from './gs-connection.js';
 import { GsSocket } from './gs-socket.js';
-
-/** The path game servers connect to. */
-export const GS_PATH = '/v2/server/ws';
 
 /** What a {@link Gateway} works with. */
 export interface GatewayContext {

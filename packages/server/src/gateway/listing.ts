@@ -12,15 +12,9 @@
 import { CloseCode, RegistrationError, type ServerInfo } from '@masterserver/protocol';
 import type { Logger } from '../logger.js';
 import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
+import { formatAddress } from '../net/addresses.js';
 import type { AddressWatch, Reachability, VerdictListener } from '../probe/reachability.js';
-import {
-  formatAddress,
-  type ListedServer,
-  type Registry,
-  sameListing,
-  toListedServer,
-  withReachable,
-} from '../registry/registry.js';
+import { type ListedServer, type Registry, sameListing, toListedServer, withReachable } from '../registry/registry.js';
 import type { ServerIds } from '../registry/server-ids.js';
 import { RegistrationTtl, type TtlOwner } from './liveness.js';
 import { ServerPassword } from './password.js';

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of HTTP-API.md: the server list, one server, joins, health,
+ * The HTTP API of docs/http-api.md: the server list, one server, joins, health,
  * the admin API; and the server browser: its page (and its admin view at
  * `/admin`), the live list and the players history.
  *
@@ -7,14 +7,16 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GS_PATH } from '@masterserver/protocol';
 import type { PlayerAuthenticator } from '../auth/player-auth.js';
 import type { DisplayNames } from '../display-names.js';
-import { GS_PATH } from '../gateway/gateway.js';
+import { QuickPlay } from '../joins/quickplay.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import type { Registry } from '../registry/registry.js';
+import type { StatsHistory } from '../registry/stats.js';
 import { type AdminContext, adminRoutes } from './admin.js';
 import { CachedBody, etagMatches, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
@@ -22,16 +24,19 @@ import { EVENTS_PATH, ServerEvents } from './events.js';
 import { FilteredLists } from './filtered-lists.js';
 import { handleJoin } from './join.js';
 import { ListQueryParser } from './list-query.js';
+import { candidatesFrom, handleQuickPlay, QUICK_PLAY_PATH, quickPlayTryMetric } from './quickplay.js';
 import { sendJson } from './respond.js';
 import { Router } from './router.js';
 import { ServerListCache } from './server-list.js';
 import { ASSETS_PATH, StaticFiles } from './static.js';
-import { historyHandler, type StatsHistory } from './stats.js';
+import { historyHandler } from './stats.js';
 
 /** What the API serves from. */
 export interface ApiContext {
   readonly registry: Registry;
   readonly joins: JoinRouter;
+  /** Milliseconds a join waits for its game server: a quick play gives each server it tries a third of it. */
+  readonly joinTimeout: number;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   /** How joining players are identified; `undefined`: by the join body. */
@@ -76,6 +81,17 @@ export function createApi(ctx: ApiContext): Api {
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
   });
   const filtered = new FilteredLists();
+  const quickPlayContext = {
+    ...ctx,
+    quickPlay: new QuickPlay(
+      ctx.joins,
+      candidatesFrom(() => cache.current()),
+      {
+        joinTimeout: ctx.joinTimeout,
+        tried: (outcome) => ctx.metrics.quickPlayTry(quickPlayTryMetric(outcome)),
+      },
+    ),
+  };
   const queries = new ListQueryParser(true);
 
   /** `GET /v2/client/servers`: the whole list, or the answer to its query. */
@@ -112,6 +128,7 @@ export function createApi(ctx: ApiContext): Api {
       res.end(server.json);
     })
     .on('POST', '/v2/client/join', (req, res) => handleJoin(ctx, req, res))
+    .on('POST', QUICK_PLAY_PATH, (req, res) => handleQuickPlay(quickPlayContext, req, res))
     .on('GET', '/healthz', (_req, res) => {
       if (ctx.isShuttingDown()) sendJson(res, 503, { status: 'shutting_down' });
       else if (ctx.registry.available === false) sendJson(res, 503, { status: 'degraded' });
@@ -155,6 +172,7 @@ export function createApi(ctx: ApiContext): Api {
     close() {
       stopSamples();
       events.close();
+      quickPlayContext.quickPlay.close();
     },
   };
 }

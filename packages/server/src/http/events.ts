@@ -23,11 +23,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import type { ListedServer } from '../registry/registry.js';
+import type { StatsSample } from '../registry/stats.js';
 import { sendError } from './errors.js';
 import { FilteredLists } from './filtered-lists.js';
 import { type ListQuery, ListQueryParser, matchesFilter } from './list-query.js';
 import type { ListSnapshot, ServerListCache } from './server-list.js';
-import type { StatsSample } from './stats.js';
 
 /** The path of the stream. */
 export const EVENTS_PATH = '/v2/client/servers/events';

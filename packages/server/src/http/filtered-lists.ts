@@ -4,14 +4,13 @@
  * served like the whole list from their compressed buffers.
  *
  * A new query costs time in proportion to the servers it can match, from the
- * snapshot's {@link ListIndex}.
+ * snapshot's index.
  *
  * @module
  */
 
 import type { ListedServer } from '../registry/registry.js';
 import { weakEtag } from './cached-body.js';
-import { ListIndex } from './list-index.js';
 import type { ListQuery } from './list-query.js';
 import { ListAnswer, type ListSnapshot } from './server-list.js';
 
@@ -31,7 +30,6 @@ export class FilteredLists {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #snapshot: ListSnapshot | undefined;
-  #index: ListIndex | undefined;
   /** The kept answers of {@link #snapshot}, oldest first, with what each counts against the bound. */
   readonly #answers = new Map<string, { answer: ListAnswer; bytes: number }>();
   #bytes = 0;
@@ -50,15 +48,13 @@ export class FilteredLists {
   answer(snapshot: ListSnapshot, query: ListQuery): ListAnswer {
     if (this.#snapshot !== snapshot) {
       this.#snapshot = snapshot;
-      this.#index = undefined;
       this.#answers.clear();
       this.#bytes = 0;
     }
     const kept = this.#answers.get(query.key);
     if (kept !== undefined) return kept.answer;
-    this.#index ??= new ListIndex(snapshot.servers);
     const end = query.limit === undefined ? Number.POSITIVE_INFINITY : query.offset + query.limit;
-    const { total, positions } = this.#index.matching(query, query.offset, end);
+    const { total, positions } = snapshot.index.matching(query, query.offset, end);
     const parts = new Array<string>(positions.length);
     for (let i = 0; i < positions.length; i++)
       parts[i] = (snapshot.servers[positions[i] as number] as ListedServer).json;

@@ -11,8 +11,8 @@
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { normalizeIp } from './client-ip.js';
-import { answerClientError, refuseRaw } from './raw-refusal.js';
+import { normalizeIp } from '../net/addresses.js';
+import { answerClientError, refuseRaw } from '../refusal/raw.js';
 
 /** The limits {@link hardenServer} applies. */
 export interface ServerLimits {

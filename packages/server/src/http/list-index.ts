@@ -19,6 +19,16 @@ const NOT_FULL = 1;
 const NOT_EMPTY = 2;
 const NO_PASSWORD = 4;
 const REACHABLE = 8;
+/** Not known to be unreachable (`reachable` is `true` or `null`): what quick play asks of a server. */
+const NOT_UNREACHABLE = 16;
+
+/** What {@link ListIndex.matching} asks beyond the filter. */
+export interface MatchOptions {
+  /** Only servers not known to be unreachable. Default `false`. */
+  notUnreachable?: boolean;
+  /** Stop at `end`: `total` is then no more than `end`. Default `false` (count every match). */
+  stopAtEnd?: boolean;
+}
 
 /** The servers of one field by value: a code per value, each server's code, each code's positions. */
 class Column<K> {
@@ -100,7 +110,8 @@ export class ListIndex {
         (server.curPlayers < server.maxPlayers ? NOT_FULL : 0) |
         (server.curPlayers > 0 ? NOT_EMPTY : 0) |
         (server.hasPassword ? 0 : NO_PASSWORD) |
-        (server.reachable === true ? REACHABLE : 0);
+        (server.reachable === true ? REACHABLE : 0) |
+        (server.reachable === false ? 0 : NOT_UNREACHABLE);
     }
   }
 
@@ -108,7 +119,12 @@ export class ListIndex {
    * The servers that pass `filter`: how many, and the positions (in list order) of those from the
    * `offset`-th (counted from 0) to before the `end`-th.
    */
-  matching(filter: ListFilter, offset = 0, end = Number.POSITIVE_INFINITY): { total: number; positions: number[] } {
+  matching(
+    filter: ListFilter,
+    offset = 0,
+    end = Number.POSITIVE_INFINITY,
+    options: MatchOptions = {},
+  ): { total: number; positions: number[] } {
     const selections: Selection[] = [];
     for (const [column, values] of [
       [this.#map, filter.maps],
@@ -128,7 +144,9 @@ export class ListIndex {
       (filter.notFull ? NOT_FULL : 0) |
       (filter.notEmpty ? NOT_EMPTY : 0) |
       (filter.noPassword ? NO_PASSWORD : 0) |
-      (filter.reachable ? REACHABLE : 0);
+      (filter.reachable ? REACHABLE : 0) |
+      (options.notUnreachable === true ? NOT_UNREACHABLE : 0);
+    const stop = options.stopAtEnd === true ? end : Number.POSITIVE_INFINITY;
     const { q } = filter;
     const texts = q === undefined ? undefined : this.#lowerTexts();
     const flags = this.#flags;
@@ -144,7 +162,7 @@ export class ListIndex {
         if (!(texts.descs[i] as string).includes(q as string)) continue;
       }
       if (matched >= offset && matched < end) positions.push(i);
-      matched++;
+      if (++matched >= stop) break;
     }
     return { total: matched, positions };
   }

@@ -8,6 +8,7 @@
 
 import type { ListedServer, Registry } from '../registry/registry.js';
 import { CachedBody } from './cached-body.js';
+import { ListIndex } from './list-index.js';
 
 /** The headers of every answer of the list, filtered or not: `X-Total-Count` is the number of servers matched. */
 function listHeaders(total: number): Record<string, string> {
@@ -38,12 +39,19 @@ export class ListSnapshot extends ListAnswer {
   readonly count: number;
   /** The servers it lists, in list order (empty when built from bytes alone). */
   readonly servers: readonly ListedServer[];
+  #index: ListIndex | undefined;
 
   constructor(version: number, body: Buffer, count: number, servers: readonly ListedServer[] = []) {
     super(body, count);
     this.version = version;
     this.count = count;
     this.servers = servers;
+  }
+
+  /** The servers in columns, for filtered queries and quick play: made by the first one that needs it. */
+  get index(): ListIndex {
+    this.#index ??= new ListIndex(this.servers);
+    return this.#index;
   }
 }
 

@@ -13,9 +13,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join } from 'node:path';
 import type { Logger } from '../logger.js';
 import { CachedBody, sendCached } from './cached-body.js';
 import { sendError } from './errors.js';
@@ -59,20 +57,6 @@ const TYPES: Record<string, { type: string; compressible: boolean }> = {
 /** The content type of a file name, and whether compressing it pays. */
 export function contentTypeOf(name: string): { type: string; compressible: boolean } {
   return TYPES[extname(name).toLowerCase()] ?? { type: 'application/octet-stream', compressible: false };
-}
-
-/**
- * Where the build of `@masterserver/web` is: its `dist/public`, found through
- * the package (as npm installs it, or linked in this repository's
- * workspaces), else where it would be in this repository.
- */
-export function defaultWebRoot(): string {
-  try {
-    const manifest = createRequire(import.meta.url).resolve('@masterserver/web/package.json');
-    return join(dirname(manifest), 'dist', 'public');
-  } catch {
-    return fileURLToPath(new URL('../../../../web/dist/public', import.meta.url));
-  }
 }
 
 /** The loaded files by name (`index.html`, `assets/NAME`), or why there are none. */

@@ -1,124 +1,31 @@
 /**
- * The history of total players and listed servers: a sampler that reads the
- * registry every few seconds and keeps the last hour in a ring buffer, and
- * the `GET /v2/client/stats/history` handler that serves it.
+ * `GET /v2/client/stats/history`: the players and servers history of the
+ * last hour, as one cached body made once per sample.
  *
  * @module
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
-import type { Registry } from '../registry/registry.js';
+import type { StatsHistory } from '../registry/stats.js';
 import { CachedBody, sendCached } from './cached-body.js';
-
-/** How far back the history reaches, in ms: one hour. */
-export const STATS_WINDOW_MS = 3_600_000;
-
-/** One sample: the time (Unix ms), the players on listed servers (sum of `curPlayers`), the listed servers. */
-export interface StatsSample {
-  readonly t: number;
-  readonly players: number;
-  readonly servers: number;
-}
 
 const HISTORY_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' };
 
-/** Options of {@link StatsHistory}. */
-export interface StatsHistoryOptions {
-  /** Milliseconds between samples. Default `5000`. */
-  intervalMs?: number;
-  /** How far back samples are kept, in ms. Default {@link STATS_WINDOW_MS}. */
-  windowMs?: number;
-  /** The clock (Unix ms). Default `Date.now`. */
-  now?: () => number;
-}
-
 /**
- * Samples the registry every `intervalMs` once {@link start}ed and keeps the
- * samples of the last `windowMs`, oldest first.
+ * The `GET /v2/client/stats/history` handler: `{"intervalMs","windowMs","samples":[{"t","players","servers"}]}`,
+ * made once per sample.
  */
-export class StatsHistory {
-  /** Milliseconds between samples. */
-  readonly intervalMs: number;
-  /** How far back samples are kept, in ms. */
-  readonly windowMs: number;
-  readonly #registry: Pick<Registry, 'values' | 'size'>;
-  readonly #now: () => number;
-  readonly #ring: Array<StatsSample | undefined>;
-  readonly #listeners = new Set<(sample: StatsSample) => void>();
-  #next = 0;
-  #taken = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #json: { taken: number; body: CachedBody } | undefined;
-
-  constructor(registry: Pick<Registry, 'values' | 'size'>, options: StatsHistoryOptions = {}) {
-    this.#registry = registry;
-    this.intervalMs = options.intervalMs ?? 5000;
-    this.windowMs = options.windowMs ?? STATS_WINDOW_MS;
-    this.#now = options.now ?? Date.now;
-    this.#ring = new Array<StatsSample | undefined>(Math.ceil(this.windowMs / this.intervalMs) + 1);
-  }
-
-  /** Takes a sample now and then every `intervalMs`, until {@link stop}. Calling it again does nothing. */
-  start(): void {
-    if (this.#timer !== undefined) return;
-    this.sample();
-    this.#timer = setInterval(() => this.sample(), this.intervalMs);
-    this.#timer.unref();
-  }
-
-  /** Stops sampling; the samples taken stay. */
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Takes one sample now, keeps it and tells the {@link onSample} listeners. */
-  sample(): StatsSample {
-    let players = 0;
-    for (const server of this.#registry.values()) players += server.curPlayers;
-    const sample: StatsSample = { t: this.#now(), players, servers: this.#registry.size };
-    this.#ring[this.#next] = sample;
-    this.#next = (this.#next + 1) % this.#ring.length;
-    this.#taken++;
-    for (const listener of this.#listeners) listener(sample);
-    return sample;
-  }
-
-  /** The samples of the last `windowMs` (counted back from the newest), oldest first. */
-  samples(): StatsSample[] {
-    const out: StatsSample[] = [];
-    const size = this.#ring.length;
-    for (let i = 0; i < size; i++) {
-      const sample = this.#ring[(this.#next + i) % size];
-      if (sample !== undefined) out.push(sample);
-    }
-    const newest = out.at(-1);
-    if (newest === undefined) return out;
-    const from = out.findIndex((s) => s.t > newest.t - this.windowMs);
-    return from <= 0 ? out : out.slice(from);
-  }
-
-  /** Calls `listener` with every new sample. Returns a function that removes it. */
-  onSample(listener: (sample: StatsSample) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** The history as `{"intervalMs","windowMs","samples":[{"t","players","servers"}]}`, made once per sample. */
-  body(): CachedBody {
-    if (this.#json === undefined || this.#json.taken !== this.#taken) {
-      const text = JSON.stringify({ intervalMs: this.intervalMs, windowMs: this.windowMs, samples: this.samples() });
-      this.#json = { taken: this.#taken, body: new CachedBody(Buffer.from(text), { headers: HISTORY_HEADERS }) };
-    }
-    return this.#json.body;
-  }
-}
-
-/** The `GET /v2/client/stats/history` handler. */
 export function historyHandler(
   stats: StatsHistory,
   logger: Logger,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => sendCached(req, res, stats.body(), logger);
+  let made: { taken: number; body: CachedBody } | undefined;
+  return (req, res) => {
+    if (made === undefined || made.taken !== stats.taken) {
+      const text = JSON.stringify({ intervalMs: stats.intervalMs, windowMs: stats.windowMs, samples: stats.samples() });
+      made = { taken: stats.taken, body: new CachedBody(Buffer.from(text), { headers: HISTORY_HEADERS }) };
+    }
+    sendCached(req, res, made.body, logger);
+  };
 }

@@ -8,8 +8,8 @@
  */
 
 import { BlockList, isIP } from 'node:net';
-import { parseCidr } from '../http/client-ip.js';
 import type { Logger } from '../logger.js';
+import { parseCidr } from '../net/addresses.js';
 import { StoreWatch } from '../store-watch.js';
 import { type Ban, inForce } from './bans.js';
 import type { ModerationStore } from './moderation-store.js';

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { cleanLine, codePointLength, InfoLimits, truncateUtf8 } from '@masterserver/protocol';
 import { durationMs } from '../duration.js';
-import { parseCidr } from '../http/client-ip.js';
+import { parseCidr } from '../net/addresses.js';
 
 /**
  * What a ban matches: `ip` an address or CIDR range (game servers registering and players joining from

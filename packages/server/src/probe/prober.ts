@@ -18,8 +18,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { decodeProbeReply, encodeProbe, ProbeDatagram } from '@masterserver/protocol';
 import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
-import { normalizeIp } from '../http/client-ip.js';
 import type { Logger } from '../logger.js';
+import { normalizeIp } from '../net/addresses.js';
 import { SendPacer } from './rate-limit.js';
 import type { AddressWatch, Reachability, ReachabilityMode, VerdictListener } from './reachability.js';
 

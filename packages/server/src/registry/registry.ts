@@ -165,8 +165,3 @@ export function sameListing(server: ListedServer, info: ServerInfo, tokenId: str
     server.tokenId === tokenId
   );
 }
-
-/** An address as people read it: `IP:PORT`, an IPv6 address in brackets. */
-export function formatAddress(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}

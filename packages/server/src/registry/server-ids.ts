@@ -9,7 +9,7 @@
  */
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { normalizeIp } from '../http/client-ip.js';
+import { normalizeIp } from '../net/addresses.js';
 
 /** Bytes of the secret a store creates. */
 export const SERVER_ID_SECRET_BYTES = 32;

@@ -10,7 +10,7 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ApiError, type ApiErrorCode, errorBody } from './errors.js';
+import { ApiError, type ApiErrorCode, errorBody } from './api-errors.js';
 
 /** How long a refused peer may take to close its side before its socket is destroyed, in ms. */
 const LINGER_MS = 1000;
