@@ -1,6 +1,7 @@
 /**
- * The server browser page: the live list with its search, filters and sort
- * (kept in the URL), the history chart and the join dialog.
+ * The server browser page: quick play, the list with its search and filters
+ * (asked of the masterserver and kept in the URL), the history chart and the
+ * join dialog.
  *
  * @module
  */
@@ -10,15 +11,17 @@ import { fetchConfig, fetchHistory } from './api.js';
 import { appendSample, mergeSamples } from './chart.js';
 import { Filters } from './components/filters.js';
 import { HistoryChart } from './components/history-chart.js';
-import { JoinDialog } from './components/join-dialog.js';
+import { JoinDialog, type JoinTarget } from './components/join-dialog.js';
+import { QuickPlay } from './components/quick-play.js';
 import { type JoinHandler, ServerTable } from './components/server-table.js';
-import { formatCount, plural } from './format.js';
-import { connectLive, type LiveStatus } from './live.js';
-import type { PlayerAuth, Sample, Server } from './types.js';
-import { parseView, type SortKey, toggleSort, type ViewState, viewToSearch, visibleServers } from './view.js';
+import { plural } from './format.js';
+import { connectList, type ListConnection, type ListState, type LiveStatus } from './list.js';
+import { choices, fetchDisplayNames, NO_NAMES } from './names.js';
+import type { DisplayNames, PlayerAuth, Sample } from './types.js';
+import { listQuery, parseView, type ViewState, viewToSearch } from './view.js';
 
-/** Rows drawn at first, and added by each "Show more". */
-const PAGE_ROWS = 200;
+/** How long typing rests before the search goes to the masterserver, in ms. */
+const TYPING_MS = 150;
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
@@ -33,44 +36,78 @@ interface HistoryState {
   intervalMs: number;
 }
 
+/** `value`, once it stopped changing for `ms` (at once for the first value). */
+function useSettled(value: string, ms: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    if (value === settled) return;
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, settled, ms]);
+  return settled;
+}
+
 /** The page. */
 export function App() {
   const [view, setView] = useState<ViewState>(() => parseView(location.search));
-  const [servers, setServers] = useState<readonly Server[] | undefined>(undefined);
+  const [list, setList] = useState<ListState | undefined>(undefined);
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [stats, setStats] = useState<HistoryState>({ samples: [], windowMs: 3_600_000, intervalMs: 5000 });
   const [playerAuth, setPlayerAuth] = useState<PlayerAuth>('none');
-  const [limit, setLimit] = useState(PAGE_ROWS);
-  /** The server being joined, as last seen, and the button that opened the dialog. */
-  const [joining, setJoining] = useState<Server | undefined>(undefined);
+  const [names, setNames] = useState<DisplayNames>(NO_NAMES);
+  /** What the dialog joins, and the button that opened it. */
+  const [joining, setJoining] = useState<JoinTarget | undefined>(undefined);
   const opener = useRef<HTMLElement | null>(null);
   const searchBox = useRef<HTMLElement | null>(null);
-
-  useEffect(
-    () =>
-      connectLive({
-        list: (map) => setServers(map.list),
-        sample: (sample) => setStats((h) => ({ ...h, samples: appendSample(h.samples, sample, h.windowMs) })),
-        status: setStatus,
-      }),
-    [],
-  );
+  const connection = useRef<ListConnection | undefined>(undefined);
+  const range = useRef({ first: 0, last: 0 });
+  const query = useSettled(listQuery(view), TYPING_MS);
+  const firstQuery = useRef(query);
 
   useEffect(() => {
-    void fetchConfig().then((config) => setPlayerAuth(config.playerAuth));
-    void fetchHistory().then((fetched) => {
-      if (fetched === undefined) return;
-      setStats((h) => ({
-        windowMs: fetched.windowMs,
-        intervalMs: fetched.intervalMs,
-        samples: mergeSamples(fetched.samples, h.samples, fetched.windowMs),
-      }));
+    const live = connectList(query, {
+      list: setList,
+      sample: (sample) => setStats((h) => ({ ...h, samples: appendSample(h.samples, sample, h.windowMs) })),
+      status: setStatus,
     });
-    searchBox.current = document.getElementById('f-q');
+    live.show(range.current.first, range.current.last);
+    connection.current = live;
+    // Another filter starts at the top of its list, not somewhere down the last one.
+    if (query !== firstQuery.current) {
+      const top = document.querySelector('.table-wrap')?.getBoundingClientRect().top ?? 0;
+      if (top < 0) scrollBy(0, top);
+    }
+    return () => live.close();
+  }, [query]);
+  const onRange = useCallback((first: number, last: number) => {
+    range.current = { first, last };
+    connection.current?.show(first, last);
   }, []);
 
-  // The view lives in the URL: replaced (not pushed) on every change, in the same frame as the
-  // rows it describes, and read back on back/forward.
+  const loadHistory = useCallback(async () => {
+    const fetched = await fetchHistory();
+    if (fetched === undefined) return;
+    setStats((h) => ({
+      windowMs: fetched.windowMs,
+      intervalMs: fetched.intervalMs,
+      samples: mergeSamples(fetched.samples, h.samples, fetched.windowMs),
+    }));
+  }, []);
+  useEffect(() => {
+    void fetchConfig().then((config) => setPlayerAuth(config.playerAuth));
+    void fetchDisplayNames().then(setNames);
+    void loadHistory();
+    searchBox.current = document.getElementById('f-q');
+  }, [loadHistory]);
+  // Without the stream no samples arrive: the history is fetched again as often as it grows.
+  const polling = status === 'polling';
+  useEffect(() => {
+    if (!polling) return;
+    const timer = setInterval(() => void loadHistory(), stats.intervalMs);
+    return () => clearInterval(timer);
+  }, [polling, stats.intervalMs, loadHistory]);
+
+  // The view lives in the URL: replaced (not pushed) on every change, and read back on back/forward.
   useLayoutEffect(() => {
     const search = viewToSearch(view);
     if (search !== location.search) window.history.replaceState(null, '', search === '' ? location.pathname : search);
@@ -81,33 +118,70 @@ export function App() {
     return () => removeEventListener('popstate', onPop);
   }, []);
 
-  const rows = useMemo(() => (servers === undefined ? undefined : visibleServers(servers, view)), [servers, view]);
-  const players = useMemo(() => (servers ?? []).reduce((sum, s) => sum + s.curPlayers, 0), [servers]);
+  const { maps, playlists, quickPlaylists } = useMemo(() => {
+    const seenMaps = new Set<string>();
+    const seenPlaylists = new Set<string>();
+    for (const server of list?.held() ?? []) {
+      seenMaps.add(server.map);
+      seenPlaylists.add(server.playlist);
+    }
+    return {
+      maps: choices(names.maps, seenMaps, view.map),
+      playlists: choices(names.playlists, seenPlaylists, view.playlist),
+      quickPlaylists: choices(names.playlists, seenPlaylists, view.quickPlaylist),
+    };
+  }, [list, names, view.map, view.playlist, view.quickPlaylist]);
 
-  const onSort = useCallback((key: SortKey) => setView((v) => toggleSort(v, key)), []);
-  const serversRef = useRef(servers);
-  serversRef.current = servers;
+  const listRef = useRef(list);
+  listRef.current = list;
   const onJoin = useCallback<JoinHandler>((id, button) => {
-    const server = serversRef.current?.find((s) => s.id === id);
+    const server = listRef.current?.find(id);
     if (server === undefined) return;
     opener.current = button;
-    setJoining(server);
+    setJoining({ kind: 'server', server, gone: false });
+  }, []);
+  const onQuickPlay = useCallback((button: HTMLElement) => {
+    opener.current = button;
+    setJoining({ kind: 'quickplay', playlist: '' });
   }, []);
   const onDialogClose = useCallback(() => {
     setJoining(undefined);
-    // Back to the row's button, or to the search box when that row is gone.
+    // Back to the button that opened it, or to the search box when that row is gone.
     const button = opener.current;
     (button?.isConnected ? button : searchBox.current)?.focus();
   }, []);
+  const lookup = useCallback((id: string) => listRef.current?.find(id), []);
 
-  const live = joining === undefined ? undefined : servers?.find((s) => s.id === joining.id);
-  const total = servers?.length ?? 0;
-  const shown = rows?.length ?? 0;
+  let target = joining;
+  if (joining?.kind === 'server') {
+    // The server as the list shows it now; "gone" only where the page holds every match.
+    const now = list?.find(joining.server.id);
+    target = { kind: 'server', server: now ?? joining.server, gone: now === undefined && list?.mode === 'live' };
+  } else if (joining?.kind === 'quickplay') {
+    target = { kind: 'quickplay', playlist: view.quickPlaylist };
+  }
+
+  const filtered = query !== '';
+  const latest = stats.samples.at(-1);
+  // Totals from the list itself where it holds every listed server; otherwise the latest sample.
+  const current =
+    list?.mode === 'live' && !filtered && list.players !== undefined
+      ? { players: list.players, servers: list.total ?? 0 }
+      : latest === undefined
+        ? undefined
+        : { players: latest.players, servers: latest.servers };
+  const total = list?.total ?? 0;
 
   return (
     <>
       <header class="top">
         <h1>Server browser</h1>
+        <QuickPlay
+          playlist={view.quickPlaylist}
+          playlists={quickPlaylists}
+          onPlaylist={(quickPlaylist) => setView((v) => ({ ...v, quickPlaylist }))}
+          onStart={onQuickPlay}
+        />
         <p class="live" data-status={status} role="status">
           <span class="dot" aria-hidden="true" />
           {STATUS_TEXT[status]}
@@ -116,34 +190,32 @@ export function App() {
       <main>
         <HistoryChart
           samples={stats.samples}
-          current={servers === undefined ? undefined : { players, servers: total }}
+          current={current}
           windowMs={stats.windowMs}
           intervalMs={stats.intervalMs}
-          now={stats.samples.at(-1)?.t ?? Date.now()}
+          now={latest?.t ?? Date.now()}
         />
-        <Filters view={view} servers={servers ?? []} onChange={setView} />
+        <Filters view={view} maps={maps} playlists={playlists} onChange={setView} />
         <p id="list-count" class="list-count">
-          {rows === undefined
+          {list === undefined
             ? 'Loading…'
-            : shown === total
-              ? `Showing all ${plural(total, 'server', 'servers')}`
-              : `Showing ${formatCount(shown)} of ${plural(total, 'server', 'servers')}`}
+            : list.refused !== undefined
+              ? 'No list: the filters were refused'
+              : filtered
+                ? plural(total, 'server matches', 'servers match')
+                : plural(total, 'server', 'servers')}
         </p>
         <div class="table-wrap">
-          <ServerTable rows={rows} total={total} view={view} limit={limit} onSort={onSort} onJoin={onJoin} />
+          <ServerTable list={list} filtered={filtered} names={names} onRange={onRange} onJoin={onJoin} />
         </div>
-        {shown > limit ? (
-          <button type="button" class="more" onClick={() => setLimit((l) => l + PAGE_ROWS)}>
-            Show {formatCount(Math.min(PAGE_ROWS, shown - limit))} more ({formatCount(shown - limit)} not shown)
-          </button>
-        ) : null}
       </main>
-      {joining === undefined ? null : (
+      {target === undefined ? null : (
         <JoinDialog
-          key={joining.id}
-          server={live ?? joining}
-          gone={servers !== undefined && live === undefined}
+          key={target.kind === 'server' ? target.server.id : 'quickplay'}
+          target={target}
           playerAuth={playerAuth}
+          names={names}
+          lookup={lookup}
           onClose={onDialogClose}
         />
       )}

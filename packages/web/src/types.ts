@@ -31,6 +31,14 @@ export interface BrowserConfig {
   readonly playerAuth: PlayerAuth;
 }
 
+/** `GET /v2/client/display-names`: the names people read for map and playlist values. */
+export interface DisplayNames {
+  /** Map value (`mp_glitch`) → its name (`Glitch`). */
+  readonly maps: Readonly<Record<string, string>>;
+  /** Playlist value (`aitdm`) → its name (`Attrition`). */
+  readonly playlists: Readonly<Record<string, string>>;
+}
+
 /** A change of the list (`event: delta`): servers added or changed, ids removed. */
 export interface ListDelta {
   readonly upsert: readonly Server[];

@@ -37,6 +37,27 @@ describe('join errors in words', () => {
   });
 });
 
+describe('quick play errors in words', () => {
+  it('no server available says how many were tried', () => {
+    assert.match(
+      joinErrorMessage(404, error('NO_SERVER_AVAILABLE', '', { tried: 0 })).message,
+      /^No server can take you/,
+    );
+    assert.match(joinErrorMessage(404, error('NO_SERVER_AVAILABLE', '', { tried: 1 })).message, /the one server tried/);
+    assert.match(joinErrorMessage(404, error('NO_SERVER_AVAILABLE', '', { tried: 3 })).message, /all 3 servers tried/);
+    assert.match(joinErrorMessage(404, error('NO_SERVER_AVAILABLE')).message, /^No server can take you/, 'no count');
+  });
+
+  it('a ban gives its reason; too many requests asks to wait', () => {
+    assert.equal(
+      joinErrorMessage(403, error('BANNED', 'Banned: cheating')).message,
+      'You are banned from this masterserver: cheating.',
+    );
+    assert.equal(joinErrorMessage(403, error('BANNED', '')).message, 'You are banned from this masterserver.');
+    assert.match(joinErrorMessage(429, error('TOO_MANY_REQUESTS')).message, /Wait a moment/);
+  });
+});
+
 describe('game states', () => {
   it('known states have names; others show the number', () => {
     assert.equal(gameStateLabel(4), 'Playing');

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  acceptEveryone,
-  GameServerClient,
-  JoinErrorType,
-  type JoinEvent,
-  type JoinHandler,
-  rejectJoin,
-  type ServerInfoInit,
-} from '@masterserver/sdk';
+import { JoinErrorType, type JoinEvent, rejectJoin, type ServerInfoInit } from '@masterserver/sdk';
 import type { Page } from 'playwright-core';
-import { startMs, type TestMs, TOKEN } from '../helpers.js';
-import { launchBrowser, type TestBrowser, watchProblems } from './browser-helpers.js';
+import { publicServerJson } from '../../src/registry/registry.js';
+import type { TestMs } from '../helpers.js';
+import { pageFixture } from './page-fixture.js';
 
 /**
  * Where the screenshot for the README is written: `MS_SCREENSHOT`, or
@@ -120,109 +113,17 @@ const EVENING: ReadonlyArray<Partial<ServerInfoInit>> = [
   },
 ];
 
-/** A game server on the SDK, listed, with the joins it answered. */
-interface Registered {
-  gs: GameServerClient;
-  info: ServerInfoInit;
-  /** The joins it answered, oldest first. */
-  joins: JoinEvent[];
-  /** How it answers the next joins: accepts everyone unless a test says otherwise. */
-  onJoin: JoinHandler;
-}
-
 describe('the server browser page, in Chromium', () => {
-  let t: TestMs;
-  let browser: TestBrowser | undefined;
+  const fx = pageFixture({ joinTimeout: 3000 }, 45_000);
+  const { register, open, waitForRows, waitForSearch, row, dialog, listRequests } = fx;
   let page: Page;
-  let nextPort = 45_000;
-  const opened: GameServerClient[] = [];
-  /** Console errors, page errors and CSP violations of the current test. */
-  const problems: string[] = [];
-
-  /** Starts an SDK game server with `info` (over defaults) and waits until it is listed. */
-  async function register(info: Partial<ServerInfoInit>): Promise<Registered> {
-    const full: ServerInfoInit = {
-      name: 'Test Server',
-      desc: '',
-      port: nextPort++,
-      map: 'mp_forwardbase_kodai',
-      playlist: 'fd_regular',
-      maxPlayers: 16,
-      ...info,
-    };
-    const gs = new GameServerClient({
-      url: t.wsUrl,
-      regToken: TOKEN,
-      info: full,
-      minRegisterGap: 0,
-      backoff: { initial: 50, max: 200 },
-      onJoin: (join, signal) => registered.onJoin(join, signal),
-    });
-    const registered: Registered = { gs, info: full, joins: [], onJoin: acceptEveryone };
-    gs.on('join', (event) => registered.joins.push(event));
-    opened.push(gs);
-    gs.on('registrationFailed', (error) => problems.push(`${full.name} was not listed: ${error.msg}`));
-    await gs.start().whenRegistered(AbortSignal.timeout(5000));
-    return registered;
-  }
-
-  /** Opens the page and waits until the live stream delivered the list. */
-  async function open(path = '/'): Promise<void> {
-    await page.goto(`${t.url}${path}`);
-    await page.locator('.live[data-status="live"]').waitFor();
-  }
-
-  const rowNames = () => page.locator('tbody tr[data-id] .c-name .name').allTextContents();
-
-  /** Waits until the rows' names are `names`, in order. */
-  async function waitForRows(names: string[], timeout = 2000): Promise<void> {
-    try {
-      await page.waitForFunction(
-        (expected) =>
-          JSON.stringify(
-            [...document.querySelectorAll('tbody tr[data-id] .c-name .name')].map((e) => e.textContent),
-          ) === JSON.stringify(expected),
-        names,
-        { timeout, polling: 20 },
-      );
-    } catch {
-      assert.deepEqual(await rowNames(), names, `rows within ${timeout} ms`);
-    }
-  }
-
-  /** Waits until the page's query string is `search` (the URL follows the view a moment after the rows). */
-  async function waitForSearch(search: string, timeout = 2000): Promise<void> {
-    try {
-      await page.waitForFunction((expected) => location.search === expected, search, { timeout, polling: 20 });
-    } catch {
-      assert.equal(await page.evaluate(() => location.search), search, `query string within ${timeout} ms`);
-    }
-  }
-
-  const row = (name: string) => page.locator('tbody tr[data-id]', { has: page.getByText(name, { exact: true }) });
-  const dialog = () => page.locator('dialog.join-dialog');
-
-  before(async () => {
-    t = await startMs({ joinTimeout: 3000 });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-  beforeEach(async () => {
-    if (browser === undefined) throw new Error('no browser');
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1280, height: 800 });
-    watchProblems(page, problems);
-  });
-  afterEach(async () => {
-    await page.close();
-    await Promise.all(opened.splice(0).map((gs) => gs.close()));
-    assert.deepEqual(problems.splice(0), [], 'console errors, page errors or CSP violations');
+  let t: TestMs;
+  beforeEach(() => {
+    page = fx.page;
+    t = fx.t;
   });
 
-  it('shows the registered servers: name, map, players with a bar, password lock, game state, totals', async () => {
+  it('shows the registered servers: name, map and playlist by their names, players with a bar, password lock, game state, reachability, totals', async () => {
     await register({ name: 'Alpha Base', desc: 'EU casual', map: 'mp_glitch', curPlayers: 5, maxPlayers: 12 });
     await register({ name: 'Bravo Locked', password: 'secret', curPlayers: 2 });
     await register({ name: 'Charlie Full', curPlayers: 16, maxPlayers: 16, gameState: 4 });
@@ -230,15 +131,18 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Charlie Full', 'Alpha Base', 'Bravo Locked']);
     const alpha = row('Alpha Base');
     assert.equal(await alpha.locator('.desc').textContent(), 'EU casual');
-    assert.equal(await alpha.locator('.c-map').textContent(), 'mp_glitch');
+    assert.equal(await alpha.locator('.c-map').textContent(), 'Glitch');
+    assert.equal(await alpha.locator('.c-map').getAttribute('title'), 'mp_glitch', 'the raw value in the tooltip');
+    assert.equal(await alpha.locator('.c-playlist').textContent(), 'fd_regular', 'raw: the table has no name for it');
     assert.equal(await alpha.locator('.c-players .count').textContent(), '5/12');
     assert.equal(await alpha.locator('.bar .fill').evaluate((e) => (e as HTMLElement).style.width), '42%');
     assert.equal(await alpha.getByRole('img', { name: 'Password required' }).count(), 0);
     assert.equal(await row('Bravo Locked').getByRole('img', { name: 'Password required' }).count(), 1);
     assert.equal(await row('Charlie Full').locator('.c-state').textContent(), 'Playing');
+    assert.equal(await alpha.locator('.c-reach').textContent(), 'Checking', 'probing is off: never known');
     assert.equal(await page.locator('.spark.players .spark-value').textContent(), '23');
     assert.equal(await page.locator('.spark.servers .spark-value').textContent(), '3');
-    assert.match(String(await page.locator('.list-count').textContent()), /Showing all 3 servers/);
+    assert.equal(await page.locator('.list-count').textContent(), '3 servers');
   });
 
   it('a server registered after load appears within 2 s, its player count moves, and it disappears within 2 s of closing', async () => {
@@ -254,7 +158,7 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Resident']);
   });
 
-  it('search and a filter narrow the list; the URL keeps them, and a reload shows the same view', async () => {
+  it('search and filters narrow the list, asked of the masterserver; the URL keeps them, and a reload shows the same view', async () => {
     await register({ name: 'Frontier EU', map: 'mp_glitch', curPlayers: 4 });
     await register({ name: 'Frontier NA', map: 'mp_colony02', curPlayers: 3 });
     await register({ name: 'Attrition', map: 'mp_glitch', curPlayers: 2 });
@@ -266,7 +170,11 @@ describe('the server browser page, in Chromium', () => {
     await waitForRows(['Frontier Full', 'Frontier EU']);
     await page.getByLabel('Hide full').check();
     await waitForRows(['Frontier EU']);
-    await waitForSearch('?q=frontier&map=mp_glitch&full=hide');
+    await waitForSearch('?q=frontier&map=mp_glitch&notFull=1');
+    // The page asked for exactly that: the first page of the filter, then its live stream.
+    const asked = listRequests.map((url) => `${url.pathname}${url.search}`);
+    assert.ok(asked.includes('/v2/client/servers?q=frontier&map=mp_glitch&notFull=1&limit=100&offset=0'), asked.join());
+    assert.equal(asked.at(-1), '/v2/client/servers/events?q=frontier&map=mp_glitch&notFull=1');
 
     await page.reload();
     await page.locator('.live[data-status="live"]').waitFor();
@@ -274,33 +182,33 @@ describe('the server browser page, in Chromium', () => {
     assert.equal(await page.locator('#f-q').inputValue(), 'frontier');
     assert.equal(await page.locator('#f-map').inputValue(), 'mp_glitch');
     assert.equal(await page.getByLabel('Hide full').isChecked(), true);
-    assert.match(String(await page.locator('.list-count').textContent()), /Showing 1 of 4 servers/);
+    assert.equal(await page.locator('.list-count').textContent(), '1 server matches');
 
     await page.getByRole('button', { name: 'Clear' }).click();
     await waitForRows(['Frontier Full', 'Frontier EU', 'Frontier NA', 'Attrition']);
     await waitForSearch('');
   });
 
-  it('clicking a column header sorts by it; clicking again reverses; the URL keeps the order', async () => {
+  it('a list that cannot be had at first is asked again: the page says it is reconnecting, then shows the rows', async () => {
+    await register({ name: 'Patient', curPlayers: 1 });
+    await page.route('**/v2/client/servers?*', (route) => route.abort('connectionrefused'));
+    await page.goto(t.url);
+    await page.locator('.live[data-status="offline"]').waitFor();
+    assert.equal(await page.locator('.live').textContent(), 'Reconnecting…');
+    await page.unroute('**/v2/client/servers?*');
+    await page.locator('.live[data-status="live"]').waitFor({ timeout: 5000 });
+    await waitForRows(['Patient']);
+  });
+
+  it('the list is in the masterserver’s order (players, then name); the headers do not sort, and an old sort link shows that order', async () => {
     await register({ name: 'Bravo', curPlayers: 5 });
-    await register({ name: 'alpha', curPlayers: 1 });
+    await register({ name: 'alpha', curPlayers: 5 });
     await register({ name: 'Charlie', curPlayers: 9 });
-    await open();
+    await open('/?sort=name&dir=desc');
     await waitForRows(['Charlie', 'Bravo', 'alpha']);
-    const nameHeader = page.locator('th.c-name');
-    await nameHeader.getByRole('button').click();
-    await waitForRows(['alpha', 'Bravo', 'Charlie']);
-    assert.equal(await nameHeader.getAttribute('aria-sort'), 'ascending');
-    assert.equal(await page.locator('th.c-players').getAttribute('aria-sort'), null);
-    await waitForSearch('?sort=name');
-    await nameHeader.getByRole('button').click();
-    await waitForRows(['Charlie', 'Bravo', 'alpha']);
-    assert.equal(await nameHeader.getAttribute('aria-sort'), 'descending');
-    await page.locator('th.c-players').getByRole('button').click();
-    await waitForRows(['Charlie', 'Bravo', 'alpha']);
-    await page.locator('th.c-players').getByRole('button').click();
-    await waitForRows(['alpha', 'Bravo', 'Charlie']);
-    await waitForSearch('?sort=players&dir=asc');
+    assert.equal(await page.locator('thead button').count(), 0);
+    assert.equal(await page.locator('th[aria-sort]').count(), 0);
+    await waitForSearch('');
   });
 
   it('join: a passworded server asks for the password; the game server accepts; the dialog shows address, session token and conv', async () => {
@@ -426,7 +334,7 @@ describe('the server browser page, in Chromium', () => {
   it('updates move nothing: rows keep their place and size, columns their width, no layout shift', async () => {
     await register({ name: 'Steady A', curPlayers: 3 });
     const b = await register({ name: 'Steady B', curPlayers: 2 });
-    await open('/?sort=name');
+    await open();
     await waitForRows(['Steady A', 'Steady B']);
     // Every layout shift from here on, with what moved (a shift caused by input would not count, but there is none).
     await page.evaluate(() => {
@@ -455,8 +363,9 @@ describe('the server browser page, in Chromium', () => {
     const before = await geometry();
     b.gs.update({ curPlayers: 15 }, { now: true });
     await register({ name: 'Steady Z', curPlayers: 16, maxPlayers: 16 });
-    await waitForRows(['Steady A', 'Steady B', 'Steady Z']);
-    await page.waitForFunction(() => document.querySelector('tbody tr:nth-child(2) .count')?.textContent === '15/16');
+    // B moves up and Z comes first: the rows stay where they are, and their text changes.
+    await waitForRows(['Steady Z', 'Steady B', 'Steady A']);
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-id] .count')[1]?.textContent === '15/16');
     await new Promise((resolve) => setTimeout(resolve, 400)); // the bar's transition
     assert.deepEqual(await geometry(), before);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { shifts: string[] }).shifts), []);
@@ -464,6 +373,16 @@ describe('the server browser page, in Chromium', () => {
 
   it('a screenshot for the README: a desktop window on a busy evening, written as a PNG', async () => {
     for (const info of EVENING) await register(info);
+    // Probing is off in these tests, so the verdicts are set in the registry, as the prober sets them: most game
+    // ports answered, one is firewalled, the newest is still being checked.
+    const verdicts = new Map<string, boolean | null>([
+      ['Gun Game & parkour', false],
+      ['Fresh install, come say hi', null],
+    ]);
+    for (const server of [...t.ms.registry.values()]) {
+      const fields = { ...server, reachable: verdicts.has(server.name) ? (verdicts.get(server.name) ?? null) : true };
+      await t.ms.registry.put({ ...fields, json: publicServerJson(fields) });
+    }
     const players = EVENING.reduce((sum, s) => sum + (s.curPlayers ?? 0), 0);
     // The test cannot wait an hour for the chart, so the picture's history is made up: a
     // crowd arriving over the evening, ending at the servers above (the list itself is real).
@@ -490,6 +409,7 @@ describe('the server browser page, in Chromium', () => {
     await page.waitForFunction(
       () => (document.querySelector('.spark.players path')?.getAttribute('d') ?? '').length > 100,
     );
+    await page.waitForFunction(() => document.querySelectorAll('.c-reach [data-reach="yes"]').length === 8);
     await page.locator('#f-q').blur();
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });

@@ -1,36 +1,48 @@
 /**
  * The search box and the filters. Every change goes straight into the view
- * (and so into the URL).
+ * (and so into the URL, and into the masterserver's query).
  *
  * @module
  */
 
-import type { Server } from '../types.js';
-import { defaultView, distinctValues, type ViewState } from '../view.js';
+import { GAME_STATES, gameStateLabel } from '../format.js';
+import type { Choice } from '../names.js';
+import { clearFilters, isFiltered, TEXT_MAX, type ViewState } from '../view.js';
 
 /** Props of {@link Filters}. */
 export interface FiltersProps {
   view: ViewState;
-  /** Every listed server (the choices of the map and playlist filters). */
-  servers: readonly Server[];
+  /** The choices of the map filter (display names, and raw values the table does not name). */
+  maps: readonly Choice[];
+  /** The choices of the playlist filter. */
+  playlists: readonly Choice[];
   onChange(view: ViewState): void;
 }
 
-/** True when the view narrows the list at all. */
-function isFiltered(view: ViewState): boolean {
+/** The yes/no filters: the view's field, the checkbox's id and label. */
+const CHECKS = [
+  { field: 'notFull', id: 'f-full', label: 'Hide full' },
+  { field: 'notEmpty', id: 'f-empty', label: 'Hide empty' },
+  { field: 'noPassword', id: 'f-password', label: 'Hide passworded' },
+  { field: 'reachable', id: 'f-reachable', label: 'Reachable only' },
+] as const;
+
+function Options({ choices }: { choices: readonly Choice[] }) {
   return (
-    view.q !== defaultView.q ||
-    view.map !== defaultView.map ||
-    view.playlist !== defaultView.playlist ||
-    view.hideFull !== defaultView.hideFull ||
-    view.hidePassworded !== defaultView.hidePassworded
+    <>
+      {choices.map(({ value, label }) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </>
   );
 }
 
 /** The search and filter bar. */
-export function Filters({ view, servers, onChange }: FiltersProps) {
-  const maps = distinctValues(servers, 'map', view.map);
-  const playlists = distinctValues(servers, 'playlist', view.playlist);
+export function Filters({ view, maps, playlists, onChange }: FiltersProps) {
+  const states = GAME_STATES.map((_, state) => state);
+  if (view.gameState !== null && !states.includes(view.gameState)) states.push(view.gameState);
   return (
     <search aria-label="Search and filter servers">
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
@@ -40,9 +52,10 @@ export function Filters({ view, servers, onChange }: FiltersProps) {
             id="f-q"
             type="search"
             value={view.q}
-            placeholder="Name, description, map, playlist"
+            placeholder="Name or description"
             autocomplete="off"
             spellcheck={false}
+            maxLength={TEXT_MAX}
             onInput={(e) => onChange({ ...view, q: e.currentTarget.value })}
           />
         </div>
@@ -50,11 +63,7 @@ export function Filters({ view, servers, onChange }: FiltersProps) {
           <label for="f-map">Map</label>
           <select id="f-map" value={view.map} onChange={(e) => onChange({ ...view, map: e.currentTarget.value })}>
             <option value="">All maps</option>
-            {maps.map((map) => (
-              <option key={map} value={map}>
-                {map}
-              </option>
-            ))}
+            <Options choices={maps} />
           </select>
         </div>
         <div class="field">
@@ -65,38 +74,40 @@ export function Filters({ view, servers, onChange }: FiltersProps) {
             onChange={(e) => onChange({ ...view, playlist: e.currentTarget.value })}
           >
             <option value="">All playlists</option>
-            {playlists.map((playlist) => (
-              <option key={playlist} value={playlist}>
-                {playlist}
+            <Options choices={playlists} />
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-state">State</label>
+          <select
+            id="f-state"
+            value={view.gameState === null ? '' : String(view.gameState)}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              onChange({ ...view, gameState: value === '' ? null : Number(value) });
+            }}
+          >
+            <option value="">Any state</option>
+            {states.map((state) => (
+              <option key={state} value={String(state)}>
+                {gameStateLabel(state)}
               </option>
             ))}
           </select>
         </div>
         <div class="checks">
-          <label class="check">
-            <input
-              id="f-full"
-              type="checkbox"
-              checked={view.hideFull}
-              onChange={(e) => onChange({ ...view, hideFull: e.currentTarget.checked })}
-            />
-            Hide full
-          </label>
-          <label class="check">
-            <input
-              id="f-password"
-              type="checkbox"
-              checked={view.hidePassworded}
-              onChange={(e) => onChange({ ...view, hidePassworded: e.currentTarget.checked })}
-            />
-            Hide passworded
-          </label>
-          <button
-            type="button"
-            class="clear"
-            disabled={!isFiltered(view)}
-            onClick={() => onChange({ ...defaultView, sort: view.sort, dir: view.dir })}
-          >
+          {CHECKS.map(({ field, id, label }) => (
+            <label class="check" key={id}>
+              <input
+                id={id}
+                type="checkbox"
+                checked={view[field]}
+                onChange={(e) => onChange({ ...view, [field]: e.currentTarget.checked })}
+              />
+              {label}
+            </label>
+          ))}
+          <button type="button" class="clear" disabled={!isFiltered(view)} onClick={() => onChange(clearFilters(view))}>
             Clear
           </button>
         </div>

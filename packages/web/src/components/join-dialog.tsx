@@ -1,24 +1,41 @@
 /**
  * The join dialog: a modal `<dialog>` (focus kept inside, Escape closes it)
  * that asks for what the join needs (the server's password, the player's
- * names or access token), calls `POST /v2/client/join` and shows where to
- * connect, or what went wrong in words.
+ * names or access token), calls `POST /v2/client/join` (or, for quick play,
+ * `POST /v2/client/quickplay`) and shows where to connect, and for quick play
+ * which server took the player, or what went wrong in words.
  *
  * @module
  */
 
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { type JoinTicket, join } from '../api.js';
+import { fetchServer, type JoinTicket, join, type QuickPlayResult, quickPlay } from '../api.js';
 import { gameStateLabel } from '../format.js';
-import type { PlayerAuth, Server } from '../types.js';
+import { displayName } from '../names.js';
+import type { DisplayNames, PlayerAuth, Server } from '../types.js';
+
+/** What the dialog joins: one server, or whichever server quick play picks. */
+export type JoinTarget =
+  | {
+      readonly kind: 'server';
+      /** The server, as last seen. */
+      readonly server: Server;
+      /** True once the server left the list. */
+      readonly gone: boolean;
+    }
+  | {
+      readonly kind: 'quickplay';
+      /** The playlist asked for; `''` for any. */
+      readonly playlist: string;
+    };
 
 /** Props of {@link JoinDialog}. */
 export interface JoinDialogProps {
-  /** The server, as last seen. */
-  server: Server;
-  /** True once the server left the list. */
-  gone: boolean;
+  target: JoinTarget;
   playerAuth: PlayerAuth;
+  names: DisplayNames;
+  /** A listed server the page holds, by id (to name the one quick play joined without asking). */
+  lookup(id: string): Server | undefined;
   /** Called once the dialog closed (by Escape, Cancel, Done or a click outside). */
   onClose(): void;
 }
@@ -42,10 +59,27 @@ function store(key: keyof typeof STORED, value: string): void {
   }
 }
 
-type Phase = { kind: 'form'; error?: string } | { kind: 'pending' } | { kind: 'joined'; ticket: JoinTicket };
+/** The server quick play joined: its id, and what the list says of it once known. */
+interface Joined {
+  readonly id: string;
+  readonly server: Server | undefined;
+}
+
+type Phase =
+  | { kind: 'form'; error?: string }
+  | { kind: 'pending' }
+  | { kind: 'joined'; ticket: JoinTicket; joined?: Joined };
+
+/** `map · playlist · players · state` of a server, with the names people read. */
+function serverLine(server: Server, names: DisplayNames): string {
+  const map = displayName(names.maps, server.map);
+  const playlist = displayName(names.playlists, server.playlist);
+  return `${map} · ${playlist} · ${server.curPlayers}/${server.maxPlayers} players · ${gameStateLabel(server.gameState)}`;
+}
 
 /** The join dialog, open while it is mounted. */
-export function JoinDialog({ server, gone, playerAuth, onClose }: JoinDialogProps) {
+export function JoinDialog({ target, playerAuth, names, lookup, onClose }: JoinDialogProps) {
+  const server = target.kind === 'server' ? target.server : undefined;
   const dialog = useRef<HTMLDialogElement>(null);
   const passwordInput = useRef<HTMLInputElement>(null);
   const doneButton = useRef<HTMLButtonElement>(null);
@@ -83,19 +117,38 @@ export function JoinDialog({ server, gone, playerAuth, onClose }: JoinDialogProp
     }
     const controller = new AbortController();
     abort.current = controller;
-    const result = await join(
-      {
-        serverId: server.id,
-        password: server.hasPassword ? password : undefined,
-        username: playerAuth === 'none' ? username : undefined,
-        clantag: playerAuth === 'none' ? clantag : undefined,
-        token: playerAuth === 'bearer' ? token : undefined,
-      },
-      controller.signal,
-    );
+    const player = {
+      username: playerAuth === 'none' ? username : undefined,
+      clantag: playerAuth === 'none' ? clantag : undefined,
+      token: playerAuth === 'bearer' ? token : undefined,
+    };
+    const result: QuickPlayResult =
+      server === undefined
+        ? await quickPlay(
+            {
+              ...player,
+              playlist: target.kind === 'quickplay' && target.playlist !== '' ? target.playlist : undefined,
+            },
+            controller.signal,
+          )
+        : await join(
+            { ...player, serverId: server.id, password: server.hasPassword ? password : undefined },
+            controller.signal,
+          ).then((joined) => (joined.ok ? { ...joined, serverId: server.id } : joined));
     if (controller.signal.aborted) return;
     if (result.ok) {
-      setPhase({ kind: 'joined', ticket: result.ticket });
+      const { ticket, serverId } = result;
+      if (server !== undefined) {
+        setPhase({ kind: 'joined', ticket });
+        return;
+      }
+      const held = lookup(serverId);
+      setPhase({ kind: 'joined', ticket, joined: { id: serverId, server: held } });
+      if (held === undefined) {
+        const fetched = await fetchServer(serverId);
+        if (!controller.signal.aborted && fetched !== undefined)
+          setPhase({ kind: 'joined', ticket, joined: { id: serverId, server: fetched } });
+      }
       return;
     }
     setPhase({ kind: 'form', error: result.message });
@@ -106,6 +159,14 @@ export function JoinDialog({ server, gone, playerAuth, onClose }: JoinDialogProp
   };
 
   const pending = phase.kind === 'pending';
+  const playlist =
+    target.kind === 'quickplay' && target.playlist !== '' ? displayName(names.playlists, target.playlist) : undefined;
+  const title = server === undefined ? 'Quick play' : `Join ${server.name}`;
+  const sub =
+    server === undefined
+      ? `${playlist ?? 'Any playlist'}: the masterserver puts you on the fullest server with a free slot.`
+      : serverLine(server, names);
+  const joined = phase.kind === 'joined' ? phase.joined : undefined;
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the click closes on the backdrop; Escape is the keyboard's way, built into <dialog>
     <dialog
@@ -119,15 +180,26 @@ export function JoinDialog({ server, gone, playerAuth, onClose }: JoinDialogProp
       }}
     >
       <div class="dialog-body">
-        <h2 id={`${id}-title`}>Join {server.name}</h2>
+        <h2 id={`${id}-title`}>{title}</h2>
         <p id={`${id}-sub`} class="dialog-sub">
-          {server.map} · {server.playlist} · {server.curPlayers}/{server.maxPlayers} players ·{' '}
-          {gameStateLabel(server.gameState)}
+          {sub}
         </p>
-        {gone ? <p class="notice">This server is no longer listed; the join will most likely fail.</p> : null}
+        {target.kind === 'server' && target.gone ? (
+          <p class="notice">This server is no longer listed; the join will most likely fail.</p>
+        ) : null}
         {phase.kind === 'joined' ? (
           <div class="ticket" role="status">
-            <p>The game server accepted you. Connect with:</p>
+            <p>
+              {joined === undefined ? (
+                'The game server accepted you.'
+              ) : (
+                <>
+                  You are in <strong data-field="server">{joined.server?.name ?? joined.id}</strong>
+                  {joined.server === undefined ? '' : ` (${serverLine(joined.server, names)})`}.
+                </>
+              )}{' '}
+              Connect with:
+            </p>
             <dl>
               <div>
                 <dt>Address</dt>
@@ -158,7 +230,7 @@ export function JoinDialog({ server, gone, playerAuth, onClose }: JoinDialogProp
           </div>
         ) : (
           <form onSubmit={submit} aria-busy={pending}>
-            {server.hasPassword ? (
+            {server?.hasPassword ? (
               <div class="field">
                 <label for={`${id}-password`}>Server password</label>
                 <input

@@ -1,26 +1,53 @@
 /**
- * The list of servers: one row per server with a stable key and a fixed
- * height, column headers that sort, and a join button per row. Rows whose
- * server did not change are not drawn again.
+ * The list of servers, virtualised: the table is as tall as every row that
+ * matches, but only the rows in view (and a few around them) are in the DOM,
+ * between two spacer rows. Rows have one fixed height; each is keyed by its
+ * position, so scrolling and updates change the text of rows in place and
+ * move none. A row whose server did not change is not drawn again; a row
+ * whose page is not held yet shows "Loading…" at the same height.
  *
  * @module
  */
 
 import { Component, type ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { gameStateLabel } from '../format.js';
-import type { Server } from '../types.js';
-import { isFull, type SortKey, type ViewState } from '../view.js';
+import type { ListState } from '../list.js';
+import { displayName } from '../names.js';
+import type { DisplayNames, Server } from '../types.js';
+import { isFull } from '../view.js';
 
 /** Opens the join dialog for a server; `opener` gets the focus back when it closes. */
 export type JoinHandler = (serverId: string, opener: HTMLElement) => void;
 
-const COLUMNS: ReadonlyArray<{ key: SortKey; label: string }> = [
-  { key: 'name', label: 'Server' },
-  { key: 'map', label: 'Map' },
-  { key: 'playlist', label: 'Playlist' },
-  { key: 'players', label: 'Players' },
-  { key: 'state', label: 'State' },
+/** Rows drawn beyond each edge of the screen, so a short scroll shows drawn rows. */
+const OVERSCAN = 8;
+/** The height of a row before one is measured (the stylesheet's `--row` and a border). */
+const DEFAULT_ROW_PX = 57;
+/** The columns: class, header, and whether the header is for screen readers only. */
+const HEADERS: ReadonlyArray<readonly [string, string, boolean]> = [
+  ['c-lock', 'Password', true],
+  ['c-name', 'Server', false],
+  ['c-map', 'Map', false],
+  ['c-playlist', 'Playlist', false],
+  ['c-players', 'Players', false],
+  ['c-state', 'State', false],
+  ['c-reach', 'Reachability', false],
+  ['c-join', 'Join', true],
 ];
+const COLUMNS = HEADERS.length;
+
+/** The reachability badge: its text, and its accessible name (also its tooltip). */
+const REACH = {
+  yes: { text: 'Reachable', label: 'Reachable: the game port answered the masterserver’s probe' },
+  no: { text: 'Unreachable', label: 'Unreachable: the game port did not answer the masterserver’s probe' },
+  checking: { text: 'Checking', label: 'Checking: not known yet whether the game port can be reached' },
+} as const;
+
+/** The badge's kind for a server's `reachable`. */
+export function reachKind(reachable: boolean | null): keyof typeof REACH {
+  return reachable === true ? 'yes' : reachable === false ? 'no' : 'checking';
+}
 
 function LockIcon() {
   return (
@@ -32,22 +59,39 @@ function LockIcon() {
 }
 
 interface RowProps {
-  server: Server;
+  /** The position in the list (0 first). */
+  index: number;
+  /** `undefined` while its page is being fetched. */
+  server: Server | undefined;
+  names: DisplayNames;
   onJoin: JoinHandler;
 }
 
-/** One server; drawn again only when its server object changes. */
+/** One server; drawn again only when its server object (or the names) change. */
 class Row extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
-    return next.server !== this.props.server || next.onJoin !== this.props.onJoin;
+    const now = this.props;
+    return (
+      next.server !== now.server || next.names !== now.names || next.onJoin !== now.onJoin || next.index !== now.index
+    );
   }
 
   override render() {
-    const { server: s, onJoin } = this.props;
+    const { server: s, index, names, onJoin } = this.props;
+    if (s === undefined) {
+      return (
+        <tr class="row pending" aria-rowindex={index + 2}>
+          <td colSpan={COLUMNS}>Loading…</td>
+        </tr>
+      );
+    }
     const fill = s.maxPlayers > 0 ? Math.min(100, Math.round((s.curPlayers / s.maxPlayers) * 100)) : 0;
     const state = gameStateLabel(s.gameState);
+    const map = displayName(names.maps, s.map);
+    const playlist = displayName(names.playlists, s.playlist);
+    const reach = REACH[reachKind(s.reachable)];
     return (
-      <tr data-id={s.id} class={isFull(s) ? 'full' : undefined}>
+      <tr data-id={s.id} class={isFull(s) ? 'row full' : 'row'} aria-rowindex={index + 2}>
         <td class="c-lock">{s.hasPassword ? <LockIcon /> : null}</td>
         <td class="c-name">
           <span class="name" title={s.name}>
@@ -56,13 +100,13 @@ class Row extends Component<RowProps> {
           <span class="desc" title={s.desc}>
             {s.desc}
           </span>
-          <span class="meta">{`${s.map} · ${s.playlist} · ${state}`}</span>
+          <span class="meta">{`${map} · ${playlist} · ${state} · ${reach.text}`}</span>
         </td>
         <td class="c-map" title={s.map}>
-          {s.map}
+          {map}
         </td>
         <td class="c-playlist" title={s.playlist}>
-          {s.playlist}
+          {playlist}
         </td>
         <td class="c-players">
           {/* One text node, so that a new count does not move part of it (a layout shift). */}
@@ -72,6 +116,17 @@ class Row extends Component<RowProps> {
           </span>
         </td>
         <td class="c-state">{state}</td>
+        <td class="c-reach">
+          <span
+            class="reach"
+            data-reach={reachKind(s.reachable)}
+            role="img"
+            aria-label={reach.label}
+            title={reach.label}
+          >
+            {reach.text}
+          </span>
+        </td>
         <td class="c-join">
           <button
             type="button"
@@ -89,76 +144,128 @@ class Row extends Component<RowProps> {
 
 /** Props of {@link ServerTable}. */
 export interface ServerTableProps {
-  /** The rows to show, in order; `undefined` while the list is loading. */
-  rows: readonly Server[] | undefined;
-  /** How many servers are listed at all (for the empty-state sentence). */
-  total: number;
-  view: ViewState;
-  /** Most rows drawn; the rest come with "Show more". */
-  limit: number;
-  onSort(key: SortKey): void;
+  /** The list; `undefined` while it loads. */
+  list: ListState | undefined;
+  /** Whether the view filters the list (for the sentence of an empty list). */
+  filtered: boolean;
+  names: DisplayNames;
+  /** The rows `first`…`last` are drawn (those in view and a few around). */
+  onRange(first: number, last: number): void;
   onJoin: JoinHandler;
 }
 
+interface Range {
+  first: number;
+  last: number;
+}
+
 /** The server list. */
-export function ServerTable({ rows, total, view, limit, onSort, onJoin }: ServerTableProps) {
-  let body: ComponentChildren;
-  if (rows === undefined || rows.length === 0) {
+export function ServerTable({ list, filtered, names, onRange, onJoin }: ServerTableProps) {
+  const body = useRef<HTMLTableSectionElement>(null);
+  const rowPx = useRef(DEFAULT_ROW_PX);
+  const [px, setPx] = useState(DEFAULT_ROW_PX);
+  const total = list?.total ?? 0;
+  const totalRef = useRef(total);
+  totalRef.current = total;
+  const [range, setRange] = useState<Range>({ first: 0, last: 2 * OVERSCAN });
+
+  /** The rows in view, from where the list's body is on the screen. */
+  const place = useRef(() => {
+    const tbody = body.current;
+    if (tbody === null) return;
+    const drawn = tbody.querySelector('tr.row');
+    const measured = drawn?.getBoundingClientRect().height ?? 0;
+    if (measured > 0 && measured !== rowPx.current) {
+      rowPx.current = measured;
+      setPx(measured);
+    }
+    const height = rowPx.current;
+    const top = tbody.getBoundingClientRect().top;
+    const end = Math.max(0, totalRef.current - 1);
+    const first = Math.min(end, Math.max(0, Math.floor(-top / height) - OVERSCAN));
+    const last = Math.min(end, Math.max(first, Math.ceil((innerHeight - top) / height) + OVERSCAN));
+    setRange((r) => (r.first === first && r.last === last ? r : { first, last }));
+  }).current;
+
+  useEffect(() => {
+    let frame = 0;
+    const onScroll = (): void => {
+      if (frame === 0)
+        frame = requestAnimationFrame(() => {
+          frame = 0;
+          place();
+        });
+    };
+    addEventListener('scroll', onScroll, { passive: true });
+    addEventListener('resize', onScroll, { passive: true });
+    return () => {
+      cancelAnimationFrame(frame);
+      removeEventListener('scroll', onScroll);
+      removeEventListener('resize', onScroll);
+    };
+  }, [place]);
+
+  // A new total (or the first rows, whose height is measured) can change which rows are in view.
+  useLayoutEffect(place, [total, list === undefined]);
+  useEffect(() => onRange(range.first, range.last), [range, onRange]);
+
+  let rows: ComponentChildren;
+  if (list === undefined || total === 0) {
     const text =
-      rows === undefined
+      list === undefined
         ? 'Loading servers…'
-        : total === 0
-          ? 'No servers are listed right now. New ones appear here as they register.'
-          : 'No server matches the search and filters.';
-    body = (
+        : (list.refused ??
+          (filtered
+            ? 'No server matches the search and filters.'
+            : 'No servers are listed right now. New ones appear here as they register.'));
+    rows = (
       <tr class="placeholder">
-        <td colSpan={7}>{text}</td>
+        <td colSpan={COLUMNS}>{text}</td>
       </tr>
     );
   } else {
-    body = rows.slice(0, limit).map((server) => <Row key={server.id} server={server} onJoin={onJoin} />);
+    const first = Math.min(range.first, total - 1);
+    const last = Math.min(range.last, total - 1);
+    const drawn = [];
+    for (let index = first; index <= last; index++)
+      drawn.push(<Row key={index} index={index} server={list.at(index)} names={names} onJoin={onJoin} />);
+    rows = (
+      <>
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a spacer row holds nothing, focusable or not: it only takes the height of the rows not drawn */}
+        <tr class="spacer" aria-hidden="true">
+          <td colSpan={COLUMNS} style={{ height: `${first * px}px` }} />
+        </tr>
+        {drawn}
+        {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: as above */}
+        <tr class="spacer" aria-hidden="true">
+          <td colSpan={COLUMNS} style={{ height: `${(total - 1 - last) * px}px` }} />
+        </tr>
+      </>
+    );
   }
   return (
-    <table class="servers" aria-describedby="list-count" aria-busy={rows === undefined}>
-      <caption class="sr-only">Game servers; the column headers sort the list.</caption>
+    <table
+      class="servers"
+      aria-describedby="list-count"
+      aria-busy={list === undefined}
+      aria-rowcount={list === undefined ? -1 : total + 1}
+    >
+      <caption class="sr-only">Game servers, most players first.</caption>
       <colgroup>
-        <col class="c-lock" />
-        <col class="c-name" />
-        <col class="c-map" />
-        <col class="c-playlist" />
-        <col class="c-players" />
-        <col class="c-state" />
-        <col class="c-join" />
+        {HEADERS.map(([column]) => (
+          <col key={column} class={column} />
+        ))}
       </colgroup>
       <thead>
-        <tr>
-          <th scope="col" class="c-lock">
-            <span class="sr-only">Password</span>
-          </th>
-          {COLUMNS.map(({ key, label }) => {
-            const active = view.sort === key;
-            return (
-              <th
-                key={key}
-                scope="col"
-                class={`c-${key}`}
-                aria-sort={active ? (view.dir === 'asc' ? 'ascending' : 'descending') : undefined}
-              >
-                <button type="button" class="sort" data-sort={key} onClick={() => onSort(key)}>
-                  {label}
-                  <span class="arrow" aria-hidden="true">
-                    {active ? (view.dir === 'asc' ? '▲' : '▼') : ''}
-                  </span>
-                </button>
-              </th>
-            );
-          })}
-          <th scope="col" class="c-join">
-            <span class="sr-only">Join</span>
-          </th>
+        <tr aria-rowindex={1}>
+          {HEADERS.map(([column, label, hidden]) => (
+            <th key={column} scope="col" class={column}>
+              {hidden ? <span class="sr-only">{label}</span> : label}
+            </th>
+          ))}
         </tr>
       </thead>
-      <tbody>{body}</tbody>
+      <tbody ref={body}>{rows}</tbody>
     </table>
   );
 }
