@@ -151,6 +151,7 @@ export class MasterServer {
       registry: this.registry,
       joins,
       joinTimeout,
+      reachability: this.options.verifyReachability,
       logger: this.options.logger,
       metrics: this.metrics,
       playerAuth: this.options.playerAuth,

@@ -381,7 +381,7 @@ describe('GET /v2/client/config', () => {
   it('tells the page that players name themselves (--player-auth none)', async () => {
     const t = await startMs({ webRoot: null });
     try {
-      assert.deepEqual((await fetchRaw(`${t.url}/v2/client/config`)).json, { playerAuth: 'none' });
+      assert.deepEqual((await fetchRaw(`${t.url}/v2/client/config`)).json, { playerAuth: 'none', reachability: 'off' });
     } finally {
       await t.close();
     }
@@ -393,7 +393,10 @@ describe('GET /v2/client/config', () => {
     };
     const t = await startMs({ webRoot: null, playerAuth });
     try {
-      assert.deepEqual((await fetchRaw(`${t.url}/v2/client/config`)).json, { playerAuth: 'bearer' });
+      assert.deepEqual((await fetchRaw(`${t.url}/v2/client/config`)).json, {
+        playerAuth: 'bearer',
+        reachability: 'off',
+      });
     } finally {
       await t.close();
     }

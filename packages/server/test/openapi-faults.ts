@@ -93,7 +93,7 @@ export function faultOutcomes(checker: OpenApiChecker): void {
       try {
         const config = await fetchRaw(`${t.url}/v2/client/config`);
         checker.check('GET', '/v2/client/config', config);
-        assert.deepEqual(config.json, { playerAuth: 'bearer' });
+        assert.deepEqual(config.json, { playerAuth: 'bearer', reachability: 'off' });
         const join = await postJson(`${t.url}/v2/client/join`, { serverId: 'x' });
         assert.equal(join.status, 401);
         checker.check('POST', '/v2/client/join', join);

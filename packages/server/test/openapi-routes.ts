@@ -148,7 +148,10 @@ export function publicOutcomes(checker: OpenApiChecker): void {
           return (await get(route, route, { 'if-none-match': String(res.headers.etag) })).status === 304;
         });
       }
-      assert.deepEqual((await get('/v2/client/config', '/v2/client/config')).json, { playerAuth: 'none' });
+      assert.deepEqual((await get('/v2/client/config', '/v2/client/config')).json, {
+        playerAuth: 'none',
+        reachability: 'off',
+      });
     });
 
     it('the operations: /healthz, /metrics; 404 NOT_FOUND off the routes and 405 with Allow on them', async () => {

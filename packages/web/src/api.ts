@@ -260,5 +260,5 @@ export async function fetchConfig(): Promise<BrowserConfig> {
   } catch {
     // fall through to the default
   }
-  return { playerAuth: 'none' };
+  return { playerAuth: 'none', reachability: 'mark' };
 }

@@ -54,6 +54,8 @@ export function App() {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [stats, setStats] = useState<HistoryState>({ samples: [], windowMs: 3_600_000, intervalMs: 5000 });
   const [playerAuth, setPlayerAuth] = useState<PlayerAuth>('none');
+  /** Whether the masterserver probes game ports (an older one does not say: it is taken to). */
+  const [probing, setProbing] = useState(true);
   const [names, setNames] = useState<DisplayNames>(NO_NAMES);
   /** What the dialog joins, and the button that opened it. */
   const [joining, setJoining] = useState<JoinTarget | undefined>(undefined);
@@ -94,7 +96,10 @@ export function App() {
     }));
   }, []);
   useEffect(() => {
-    void fetchConfig().then((config) => setPlayerAuth(config.playerAuth));
+    void fetchConfig().then((config) => {
+      setPlayerAuth(config.playerAuth);
+      setProbing(config.reachability !== 'off');
+    });
     void fetchDisplayNames().then(setNames);
     void loadHistory();
     searchBox.current = document.getElementById('f-q');
@@ -195,7 +200,7 @@ export function App() {
           intervalMs={stats.intervalMs}
           now={latest?.t ?? Date.now()}
         />
-        <Filters view={view} maps={maps} playlists={playlists} onChange={setView} />
+        <Filters view={view} maps={maps} playlists={playlists} onChange={setView} probing={probing} />
         <p id="list-count" class="list-count">
           {list === undefined
             ? 'Loading…'
@@ -206,7 +211,14 @@ export function App() {
                 : plural(total, 'server', 'servers')}
         </p>
         <div class="table-wrap">
-          <ServerTable list={list} filtered={filtered} names={names} onRange={onRange} onJoin={onJoin} />
+          <ServerTable
+            list={list}
+            filtered={filtered}
+            names={names}
+            onRange={onRange}
+            onJoin={onJoin}
+            probing={probing}
+          />
         </div>
       </main>
       {target === undefined ? null : (

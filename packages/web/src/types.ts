@@ -29,6 +29,8 @@ export type PlayerAuth = 'none' | 'bearer';
 /** `GET /v2/client/config`. */
 export interface BrowserConfig {
   readonly playerAuth: PlayerAuth;
+  /** The reachability probe's mode: with `off`, `reachable` is always `null`. */
+  readonly reachability: 'off' | 'mark' | 'require';
 }
 
 /** `GET /v2/client/display-names`: the names people read for map and playlist values. */

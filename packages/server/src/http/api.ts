@@ -15,6 +15,7 @@ import type { JoinRouter } from '../joins/router.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
+import type { ReachabilityMode } from '../probe/reachability.js';
 import type { Registry } from '../registry/registry.js';
 import type { StatsHistory } from '../registry/stats.js';
 import { type AdminContext, adminRoutes } from './admin.js';
@@ -36,6 +37,8 @@ import { historyHandler } from './stats.js';
 export interface ApiContext {
   readonly registry: Registry;
   readonly joins: JoinRouter;
+  /** The reachability probe's mode (`off`: the list's `reachable` is always `null`), for the page. */
+  readonly reachability: ReachabilityMode;
   /** Milliseconds a join waits for its game server: a quick play gives each server it tries a third of it. */
   readonly joinTimeout: number;
   readonly logger: Logger;
@@ -84,6 +87,7 @@ export function createApi(ctx: ApiContext): Api {
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache' },
   });
   const filtered = new FilteredLists();
+  const { reachability } = ctx;
   const quickPlayContext = {
     ...ctx,
     quickPlay: new QuickPlay(
@@ -160,7 +164,7 @@ export function createApi(ctx: ApiContext): Api {
     .on('GET', '/v2/client/stats/history', historyHandler(ctx.stats, ctx.logger))
     .on('GET', DISPLAY_NAMES_PATH, (req, res) => sendCached(req, res, displayNames, ctx.logger))
     .on('GET', '/v2/client/config', (_req, res) => {
-      sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer' });
+      sendJson(res, 200, { playerAuth: ctx.playerAuth === undefined ? 'none' : 'bearer', reachability });
     });
   adminRoutes(router, ctx.admin);
   if (ctx.webRoot !== null) {

@@ -139,7 +139,8 @@ describe('the server browser page, in Chromium', () => {
     assert.equal(await alpha.getByRole('img', { name: 'Password required' }).count(), 0);
     assert.equal(await row('Bravo Locked').getByRole('img', { name: 'Password required' }).count(), 1);
     assert.equal(await row('Charlie Full').locator('.c-state').textContent(), 'Playing');
-    assert.equal(await alpha.locator('.c-reach').textContent(), 'Checking', 'probing is off: never known');
+    assert.equal(await alpha.locator('.c-reach').textContent(), 'Not checked', 'probing is off: said so, not "Checking"');
+    assert.equal(await page.locator('#f-reachable').count(), 0, 'and no "Reachable only" filter');
     assert.equal(await page.locator('.spark.players .spark-value').textContent(), '23');
     assert.equal(await page.locator('.spark.servers .spark-value').textContent(), '3');
     assert.equal(await page.locator('.list-count').textContent(), '3 servers');
@@ -399,6 +400,11 @@ describe('the server browser page, in Chromium', () => {
       });
       return route.fulfill({ json: { intervalMs: 5000, windowMs: 3_600_000, samples } });
     });
+    // The listings above carry probe verdicts; this fixture's masterserver probes nothing, so the page is told
+    // it does (else every badge would say "Not checked").
+    await page.route('**/v2/client/config', (route) =>
+      route.fulfill({ json: { playerAuth: 'none', reachability: 'mark' } }),
+    );
     await page.setViewportSize({ width: 1280, height: 760 });
     await open();
     await waitForRows(

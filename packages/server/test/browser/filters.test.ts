@@ -7,7 +7,8 @@ import type { TestMs } from '../helpers.js';
 import { pageFixture } from './page-fixture.js';
 
 describe('the server browser’s filters, display names and reachability, in Chromium', () => {
-  const fx = pageFixture({}, 47_000);
+  // Probing on (mark): the badges and the reachable filter show; servers listed directly are never probed.
+  const fx = pageFixture({ verifyReachability: 'mark' }, 47_000);
   const { register, open, waitForRows, waitForSearch, row, dialog, listRequests } = fx;
   let page: Page;
   let t: TestMs;

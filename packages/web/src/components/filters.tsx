@@ -17,6 +17,8 @@ export interface FiltersProps {
   /** The choices of the playlist filter. */
   playlists: readonly Choice[];
   onChange(view: ViewState): void;
+  /** Whether the masterserver probes game ports: without, there is no "Reachable only". */
+  probing: boolean;
 }
 
 /** The yes/no filters: the view's field, the checkbox's id and label. */
@@ -40,7 +42,7 @@ function Options({ choices }: { choices: readonly Choice[] }) {
 }
 
 /** The search and filter bar. */
-export function Filters({ view, maps, playlists, onChange }: FiltersProps) {
+export function Filters({ view, maps, playlists, onChange, probing }: FiltersProps) {
   const states = GAME_STATES.map((_, state) => state);
   if (view.gameState !== null && !states.includes(view.gameState)) states.push(view.gameState);
   return (
@@ -96,7 +98,7 @@ export function Filters({ view, maps, playlists, onChange }: FiltersProps) {
           </select>
         </div>
         <div class="checks">
-          {CHECKS.map(({ field, id, label }) => (
+          {CHECKS.filter(({ field }) => probing || field !== 'reachable').map(({ field, id, label }) => (
             <label class="check" key={id}>
               <input
                 id={id}

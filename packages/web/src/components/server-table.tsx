@@ -42,10 +42,12 @@ const REACH = {
   yes: { text: 'Reachable', label: 'Reachable: the game port answered the masterserver’s probe' },
   no: { text: 'Unreachable', label: 'Unreachable: the game port did not answer the masterserver’s probe' },
   checking: { text: 'Checking', label: 'Checking: not known yet whether the game port can be reached' },
+  off: { text: 'Not checked', label: 'Not checked: this masterserver does not probe game ports' },
 } as const;
 
-/** The badge's kind for a server's `reachable`. */
-export function reachKind(reachable: boolean | null): keyof typeof REACH {
+/** The badge's kind for a server's `reachable`; `probing`: whether the masterserver probes at all. */
+export function reachKind(reachable: boolean | null, probing = true): keyof typeof REACH {
+  if (!probing) return 'off';
   return reachable === true ? 'yes' : reachable === false ? 'no' : 'checking';
 }
 
@@ -65,6 +67,8 @@ interface RowProps {
   server: Server | undefined;
   names: DisplayNames;
   onJoin: JoinHandler;
+  /** Whether the masterserver probes game ports (else every badge says "Not checked"). */
+  probing: boolean;
 }
 
 /** One server; drawn again only when its server object (or the names) change. */
@@ -72,12 +76,16 @@ class Row extends Component<RowProps> {
   override shouldComponentUpdate(next: RowProps): boolean {
     const now = this.props;
     return (
-      next.server !== now.server || next.names !== now.names || next.onJoin !== now.onJoin || next.index !== now.index
+      next.server !== now.server ||
+      next.names !== now.names ||
+      next.onJoin !== now.onJoin ||
+      next.index !== now.index ||
+      next.probing !== now.probing
     );
   }
 
   override render() {
-    const { server: s, index, names, onJoin } = this.props;
+    const { server: s, index, names, onJoin, probing } = this.props;
     if (s === undefined) {
       return (
         <tr class="row pending" aria-rowindex={index + 2}>
@@ -89,7 +97,8 @@ class Row extends Component<RowProps> {
     const state = gameStateLabel(s.gameState);
     const map = displayName(names.maps, s.map);
     const playlist = displayName(names.playlists, s.playlist);
-    const reach = REACH[reachKind(s.reachable)];
+    const kind = reachKind(s.reachable, probing);
+    const reach = REACH[kind];
     return (
       <tr data-id={s.id} class={isFull(s) ? 'row full' : 'row'} aria-rowindex={index + 2}>
         <td class="c-lock">{s.hasPassword ? <LockIcon /> : null}</td>
@@ -117,13 +126,7 @@ class Row extends Component<RowProps> {
         </td>
         <td class="c-state">{state}</td>
         <td class="c-reach">
-          <span
-            class="reach"
-            data-reach={reachKind(s.reachable)}
-            role="img"
-            aria-label={reach.label}
-            title={reach.label}
-          >
+          <span class="reach" data-reach={kind} role="img" aria-label={reach.label} title={reach.label}>
             {reach.text}
           </span>
         </td>
@@ -152,6 +155,8 @@ export interface ServerTableProps {
   /** The rows `first`…`last` are drawn (those in view and a few around). */
   onRange(first: number, last: number): void;
   onJoin: JoinHandler;
+  /** Whether the masterserver probes game ports (`GET /v2/client/config`). */
+  probing: boolean;
 }
 
 interface Range {
@@ -160,7 +165,7 @@ interface Range {
 }
 
 /** The server list. */
-export function ServerTable({ list, filtered, names, onRange, onJoin }: ServerTableProps) {
+export function ServerTable({ list, filtered, names, onRange, onJoin, probing }: ServerTableProps) {
   const body = useRef<HTMLTableSectionElement>(null);
   const rowPx = useRef(DEFAULT_ROW_PX);
   const [px, setPx] = useState(DEFAULT_ROW_PX);
@@ -228,7 +233,9 @@ export function ServerTable({ list, filtered, names, onRange, onJoin }: ServerTa
     const last = Math.min(range.last, total - 1);
     const drawn = [];
     for (let index = first; index <= last; index++)
-      drawn.push(<Row key={index} index={index} server={list.at(index)} names={names} onJoin={onJoin} />);
+      drawn.push(
+        <Row key={index} index={index} server={list.at(index)} names={names} onJoin={onJoin} probing={probing} />,
+      );
     rows = (
       <>
         {/* biome-ignore lint/a11y/noAriaHiddenOnFocusable: a spacer row holds nothing, focusable or not: it only takes the height of the rows not drawn */}
