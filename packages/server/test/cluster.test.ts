@@ -11,6 +11,7 @@ import {
   TestGameServer,
   waitFor,
 } from '@masterserver/testing';
+import { ClusterKeys } from '../src/cluster/keys.js';
 import { runCliAsync, type ServeProcess, startServe, tempDir } from './cli-helpers.js';
 import { TOKEN } from './helpers.js';
 import { TestRedis } from './redis-helpers.js';
@@ -224,7 +225,10 @@ describe('cluster: three instances on one Redis', () => {
     const emptier = await TestGameServer.connect(b.wsUrl, TOKEN);
     await fuller.register({ name: 'qp-on-a', port: 41050, playlist: 'qp', curPlayers: 6 });
     await emptier.register({ name: 'qp-on-b', port: 41051, playlist: 'qp', curPlayers: 1 });
-    await waitFor('both on C', async () => (await names(c)).includes('qp-on-a') && (await names(c)).includes('qp-on-b'));
+    await waitFor(
+      'both on C',
+      async () => (await names(c)).includes('qp-on-a') && (await names(c)).includes('qp-on-b'),
+    );
     const filtered = await Promise.all(
       [a, b, c].map((ms) => fetchRaw(`${ms.url}/v2/client/servers?playlist=qp&notEmpty=1&limit=1`)),
     );
@@ -290,6 +294,40 @@ describe('cluster: three instances on one Redis', () => {
     assert.equal(((await onB.register({ name: 'tok-b', port: 41003 })).value.error as { type: number }).type, 1);
     onB.socket.destroy();
     onC.socket.destroy();
+  });
+
+  it('a message on the cluster channels that cannot be read is logged and dropped: every instance keeps listing and joining', async () => {
+    const keys = new ClusterKeys();
+    const instances = (await redis.command('ZRANGE', keys.instances, 0, -1)) as string[];
+    assert.equal(instances.length, 3);
+    // Read by the list's mirror; nudges to reload tokens and bans (any JSON will do); an instance's own.
+    const garbage = ['not json', '{"o":"put"}', '{"o":"del","id":7}', 'null', '42', '[]', '{"t":"joined"}'];
+    const channels = [keys.changes, keys.tokenChanges, keys.banChanges, ...instances.map((id) => keys.instance(id))];
+    for (const channel of channels) for (const text of garbage) await redis.command('PUBLISH', channel, text);
+    // What each instance drops (a kind nobody there knows, such as "joined" on the changes channel, is not
+    // an error: it may come from a newer instance): on the changes channel all but "joined"; on the two nudge
+    // channels "not json"; on its own channel "not json", "null", "42", "[]" and the "joined" without its id.
+    const expected = 6 + 1 + 1 + 5;
+    const dropped = (ms: ServeProcess) =>
+      ms
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('could not be read'));
+    for (const ms of [a, b, c]) {
+      await waitFor(`${ms.url} logged what it dropped`, () => dropped(ms).length >= expected);
+      assert.equal(dropped(ms).length, expected, dropped(ms).join('\n'));
+    }
+    const gs = await TestGameServer.connect(a.wsUrl, TOKEN);
+    await gs.register({ name: 'after-garbage', port: 41005 });
+    await waitFor('listed on C', async () => (await names(c)).includes('after-garbage'), 1000);
+    const join = postJson(`${c.url}/v2/client/join`, {
+      serverId: await idOf(c, 'after-garbage'),
+      username: 'u',
+      clantag: '',
+    });
+    gs.answer(await gs.next());
+    assert.equal((await join).status, 200);
+    await gs.close();
   });
 });
 

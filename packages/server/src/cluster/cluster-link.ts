@@ -1,7 +1,9 @@
 /**
  * One instance's link to the cluster: a command connection and a subscriber
  * connection to Redis, the instance's id and heartbeat, which other instances
- * are alive, and whether Redis can be reached now.
+ * are alive, and whether Redis can be reached now. Every message that arrives
+ * on a channel is parsed here, once; one that cannot be read is logged and
+ * dropped.
  *
  * @module
  */
@@ -24,8 +26,14 @@ export interface ClusterLinkOptions {
   logger: Logger;
 }
 
-/** A message on a channel the link listens to. */
-export type ChannelListener = (message: string) => void;
+/**
+ * A message on a channel the link listens to, parsed from its JSON text. A
+ * channel may have several listeners: each ignores a message of a kind it does
+ * not know (another listener's, or a newer instance's), and throws on one that
+ * is not a message at all or is its kind with bad fields; the link logs that
+ * and drops it.
+ */
+export type ChannelListener = (message: unknown) => void;
 
 /** Redis connection settings: fail fast while disconnected, reconnect forever with capped backoff. */
 function connectionOptions(name: string) {
@@ -96,14 +104,7 @@ export class ClusterLink {
         this.#update();
       });
     }
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.keys.changes && message.startsWith('{"o":"mark"')) {
-        const nonce = (JSON.parse(message) as { n: string }).n;
-        this.#marks.get(nonce)?.();
-        return;
-      }
-      for (const listener of this.#channels.get(channel) ?? []) listener(message);
-    });
+    this.subscriber.on('message', (channel: string, text: string) => this.#dispatch(channel, text));
   }
 
   /** Connects both connections, subscribes and starts the heartbeat; rejects when Redis cannot be reached in time. */
@@ -186,6 +187,37 @@ export class ClusterLink {
     await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
     this.command.disconnect();
     this.subscriber.disconnect();
+  }
+
+  /**
+   * Parses a message that arrived on `channel` and hands it to each of its listeners. One that is not JSON,
+   * or that a listener throws on, is logged (once) and dropped; the other listeners still get it.
+   */
+  #dispatch(channel: string, text: string): void {
+    let failure: unknown;
+    try {
+      const message: unknown = JSON.parse(text);
+      const mark = message as { o?: unknown; n?: unknown } | null;
+      if (channel === this.keys.changes && mark?.o === 'mark') {
+        if (typeof mark.n === 'string') this.#marks.get(mark.n)?.();
+        return;
+      }
+      for (const listener of this.#channels.get(channel) ?? []) {
+        try {
+          listener(message);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    } catch (error) {
+      failure = error;
+    }
+    if (failure === undefined) return;
+    // Never the text itself: a join request carries the server's password.
+    this.#logger.warn(
+      { channel, bytes: Buffer.byteLength(text), err: (failure as Error).message },
+      'dropped a cluster message that could not be read',
+    );
   }
 
   /**
