@@ -18,6 +18,7 @@ function badNames(text: string): string {
 }
 
 describe('masterserver serve – flags', () => {
+  const ca = makeCertificate(tempDir(), 'redis-ca').cert;
   for (const [args, env, named] of [
     [['--ping-interval', '10x'], {}, '--ping-interval'],
     [['--listen', 'localhost'], {}, '--listen'],
@@ -43,6 +44,13 @@ describe('masterserver serve – flags', () => {
     [['--display-names', badNames('{"maps": {}}')], {}, '--display-names'],
     [['--display-names', badNames('[]')], {}, '--display-names'],
     [[], { MS_DISPLAY_NAMES: badNames('{"maps": {}, "playlists": {}, "modes": {}}') }, 'MS_DISPLAY_NAMES'],
+    [['--redis', 'http://user:hunter2@127.0.0.1:6379'], {}, '--redis'],
+    [['--redis', 'redis://user:hunter2@127.0.0.1:6379/cache'], {}, '--redis'],
+    [['--redis', 'redis://user:hunter2@127.0.0.1:6379/%zz'], {}, '--redis'],
+    [['--redis', 'redis://user:hunter2@127.0.0.1:6379', '--redis-ca', '/etc/hostname'], {}, '--redis-ca'],
+    [['--redis', 'redis://user:hunter2@127.0.0.1:6379'], { MS_REDIS_CA: '/no/such/ca.pem' }, 'MS_REDIS_CA'],
+    [['--redis', 'redis://user:hunter2@127.0.0.1:6379', '--redis-ca', ca], {}, '--redis-ca'],
+    [['--redis-ca', ca], {}, '--redis-ca'],
   ] as const) {
     it(`a bad value (${[...args, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)].join(' ')}) exits 2 with one line naming ${named}`, () => {
       const result = runCli(['serve', ...args], { ...env, MS_DATA_DIR: tempDir() });
@@ -50,6 +58,7 @@ describe('masterserver serve – flags', () => {
       const lines = result.stderr.trimEnd().split('\n');
       assert.equal(lines.length, 1, result.stderr);
       assert.ok(lines[0]?.includes(named), lines[0]);
+      assert.ok(!result.stderr.includes('hunter2'), 'a password in the --redis URL is never repeated');
       assert.equal(result.stdout, '');
     });
   }
@@ -291,14 +300,15 @@ describe('masterserver serve – every flag, and its environment variable, reach
     MS_JWT_ISSUER: { flag: ['--jwt-issuer', 'https://id.example'], env: 'https://id.example' },
     MS_JWT_AUDIENCE: { flag: ['--jwt-audience', 'ms-eu'], env: 'ms-eu' },
     MS_LOG_LEVEL: { flag: ['--log-level', 'debug'], env: 'debug' },
-    MS_REDIS_URL: { flag: ['--redis', 'redis://127.0.0.1:6390/2'], env: 'redis://127.0.0.1:6390/2' },
+    MS_REDIS_URL: { flag: ['--redis', 'rediss://ms:pw@127.0.0.1:6390/2'], env: 'rediss://ms:pw@127.0.0.1:6390/2' },
+    MS_REDIS_CA: { flag: ['--redis-ca', tls.cert], env: tls.cert },
   };
   const expected = {
     host: '127.0.0.2',
     port: 9123,
     dataDir: dir,
     logLevel: 'debug',
-    redis: 'redis://127.0.0.1:6390/2',
+    redis: { url: 'rediss://ms:pw@127.0.0.1:6390/2', ca: readFileSync(tls.cert) },
     tlsPaths: tls,
     options: {
       regTokens: ['tok-a', 'tok-b'],

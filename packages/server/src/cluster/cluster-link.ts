@@ -9,14 +9,27 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { ClusterKeys } from './keys.js';
 
-/** Options of {@link ClusterLink.connect}. */
-export interface ClusterLinkOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+/** Where Redis is, and whom to trust for it. */
+export interface RedisTarget {
+  /** `redis://[user:password@]host[:port][/db]`, or `rediss://…` for TLS. */
   url: string;
+  /** PEM certificates of the CAs that sign the server's certificate, for a `rediss://` URL. Default: Node.js's bundled CAs. */
+  ca?: string | Buffer | undefined;
+}
+
+/**
+ * What Redis keeps across its own restart, as read at start with `CONFIG GET`:
+ * an append-only file, RDB snapshots, both, nothing, or `unknown` when the user
+ * may not read the configuration.
+ */
+export type RedisPersistence = 'aof' | 'rdb' | 'aof+rdb' | 'none' | 'unknown';
+
+/** Options of {@link ClusterLink.connect}. */
+export interface ClusterLinkOptions extends RedisTarget {
   /** Prefix of every key and channel. Default `ms:`. */
   prefix?: string | undefined;
   /** An instance whose heartbeat is older than this is dead, in ms (its servers leave every list). */
@@ -35,16 +48,46 @@ export interface ClusterLinkOptions {
  */
 export type ChannelListener = (message: unknown) => void;
 
+/** Connection options of ioredis (with its default reply mapping). */
+type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/** ioredis options for `target`: its CAs for a `rediss://` URL, and `options`. */
+export function redisOptions(target: RedisTarget, options: ConnectionOptions): ConnectionOptions {
+  const tls = target.ca !== undefined && target.url.startsWith('rediss:') ? { tls: { ca: target.ca } } : {};
+  return { lazyConnect: true, ...options, ...tls };
+}
+
 /** Redis connection settings: fail fast while disconnected, reconnect forever with capped backoff. */
-function connectionOptions(name: string) {
-  return {
+function connectionOptions(target: RedisTarget, name: string): ConnectionOptions {
+  return redisOptions(target, {
     connectionName: name,
-    lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  });
+}
+
+/**
+ * Connects `redis` (made with `lazyConnect`) within `timeoutMs`. Rejects with
+ * what Redis or the network said (a wrong password, a database it does not
+ * have, a certificate not trusted) and the URL without its password.
+ */
+export async function connectRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+  let failure: Error | undefined;
+  const onError = (error: Error): void => {
+    failure ??= error;
   };
+  redis.on('error', onError);
+  try {
+    await withTimeout(redis.connect(), timeoutMs, `no answer within ${timeoutMs} ms`);
+    // A failed AUTH closes the connection, but a failed SELECT does not: the connection would use database 0.
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    throw new Error(`cannot connect to Redis at ${redact(url)}: ${(failure ?? (error as Error)).message}`);
+  } finally {
+    redis.off('error', onError);
+  }
 }
 
 /** The link of one instance to the cluster. */
@@ -72,6 +115,7 @@ export class ClusterLink {
   #available = false;
   #synced = false;
   #marks = new Map<string, () => void>();
+  #persistence: RedisPersistence = 'unknown';
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Set once {@link connect} finished: reconnections sync on their own after that. */
@@ -83,8 +127,8 @@ export class ClusterLink {
     this.#logger = options.logger;
     this.#deadAfterMs = options.deadAfterMs;
     this.#heartbeatMs = Math.max(100, Math.min(1000, Math.floor(options.deadAfterMs / 5)));
-    this.command = new Redis(options.url, connectionOptions(`ms-${this.id}`));
-    this.subscriber = new Redis(options.url, connectionOptions(`ms-${this.id}-sub`));
+    this.command = new Redis(options.url, connectionOptions(options, `ms-${this.id}`));
+    this.subscriber = new Redis(options.url, connectionOptions(options, `ms-${this.id}-sub`));
     for (const [connection, role] of [
       [this.command, 'command'],
       [this.subscriber, 'subscriber'],
@@ -112,15 +156,15 @@ export class ClusterLink {
     const link = new ClusterLink(options);
     const timeout = options.connectTimeoutMs ?? 5000;
     try {
-      await withTimeout(
-        Promise.all([link.command.connect(), link.subscriber.connect()]),
-        timeout,
-        `cannot reach Redis at ${redact(options.url)} within ${timeout} ms`,
-      );
+      await Promise.all([
+        connectRedis(link.command, options.url, timeout),
+        connectRedis(link.subscriber, options.url, timeout),
+      ]);
       const { changes, tokenChanges, banChanges } = link.keys;
       await link.subscriber.subscribe(changes, tokenChanges, banChanges, link.keys.instance(link.id));
       await link.#heartbeat();
       await link.#sync();
+      link.#persistence = await link.#readPersistence();
       link.#started = true;
       link.#update();
     } catch (error) {
@@ -132,6 +176,11 @@ export class ClusterLink {
       link.#heartbeat().catch(() => {});
     }, link.#heartbeatMs).unref();
     return link;
+  }
+
+  /** What Redis keeps across its own restart, as read at start (a warning was logged if nothing or unknown). */
+  get persistence(): RedisPersistence {
+    return this.#persistence;
   }
 
   /** True while both connections are up and the subscription is known to be active. */
@@ -218,6 +267,39 @@ export class ClusterLink {
       { channel, bytes: Buffer.byteLength(text), err: (failure as Error).message },
       'dropped a cluster message that could not be read',
     );
+  }
+
+  /**
+   * Reads whether Redis persists its data, and warns once when it does not (or
+   * may not be asked): the tokens and bans in it would not survive its restart.
+   */
+  async #readPersistence(): Promise<RedisPersistence> {
+    const setting = async (name: string): Promise<string> => {
+      const reply = (await this.command.config('GET', name)) as string[];
+      return reply[1] ?? '';
+    };
+    let aof: boolean;
+    let rdb: boolean;
+    try {
+      aof = (await setting('appendonly')) === 'yes';
+      rdb = (await setting('save')).trim() !== '';
+    } catch (error) {
+      this.#logger.warn(
+        { err: (error as Error).message },
+        'cannot read the Redis persistence settings (CONFIG GET is not allowed for this user): unless Redis keeps ' +
+          'its data (appendonly yes, or save snapshots), registration tokens and bans are lost when it restarts ' +
+          '(docs/cluster.md)',
+      );
+      return 'unknown';
+    }
+    if (aof && rdb) return 'aof+rdb';
+    if (aof || rdb) return aof ? 'aof' : 'rdb';
+    this.#logger.warn(
+      { appendonly: 'no', save: '' },
+      'Redis keeps no data across a restart (no AOF, no RDB snapshots): when it restarts, registration tokens ' +
+        'and bans are lost and server ids change; turn on appendonly or save (docs/cluster.md)',
+    );
+    return 'none';
   }
 
   /**
