@@ -26,7 +26,10 @@ export interface FlagSpec {
   default?: string;
   /** Placeholder of the value in help, e.g. `DUR`. */
   value?: string;
-  /** One line of help. */
+  /**
+   * One line of help. A default that {@link default} cannot hold (it follows another flag) is written
+   * `(default VALUE, or …)`; a flag with no default value may say what happens instead, `(default: words)`.
+   */
   help: string;
 }
 
