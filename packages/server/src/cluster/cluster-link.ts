@@ -10,6 +10,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
+import standalone from 'ioredis/built/connectors/StandaloneConnector.js';
 import type { Logger } from '../logger.js';
 import { ClusterKeys } from './keys.js';
 
@@ -51,10 +52,27 @@ export type ChannelListener = (message: unknown) => void;
 /** Connection options of ioredis (with its default reply mapping). */
 type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
 
+/**
+ * ioredis's connector, with a lasting listener for its socket's errors. ioredis listens for one error per
+ * socket, but a TLS socket can fail twice (our verification of the certificate, then the server's alert), and
+ * an `error` event nobody listens to ends the process.
+ */
+class Connector extends standalone.default {
+  constructor(options: unknown) {
+    super(options as ConstructorParameters<typeof standalone.default>[0]);
+  }
+
+  override async connect(...args: Parameters<InstanceType<typeof standalone.default>['connect']>) {
+    const stream = await super.connect(...args);
+    stream.on('error', () => {});
+    return stream;
+  }
+}
+
 /** ioredis options for `target`: its CAs for a `rediss://` URL, and `options`. */
 export function redisOptions(target: RedisTarget, options: ConnectionOptions): ConnectionOptions {
   const tls = target.ca !== undefined && target.url.startsWith('rediss:') ? { tls: { ca: target.ca } } : {};
-  return { lazyConnect: true, ...options, ...tls };
+  return { lazyConnect: true, Connector, ...options, ...tls };
 }
 
 /** Redis connection settings: fail fast while disconnected, reconnect forever with capped backoff. */
