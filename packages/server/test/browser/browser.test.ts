@@ -457,7 +457,8 @@ describe('the server browser page, in Chromium', () => {
     await register({ name: 'Steady Z', curPlayers: 16, maxPlayers: 16 });
     await waitForRows(['Steady A', 'Steady B', 'Steady Z']);
     await page.waitForFunction(() => document.querySelector('tbody tr:nth-child(2) .count')?.textContent === '15/16');
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the bar's transition
+    // The bar's transition, to its end.
+    await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished)));
     assert.deepEqual(await geometry(), before);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { shifts: string[] }).shifts), []);
   });
