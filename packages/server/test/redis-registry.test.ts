@@ -129,19 +129,23 @@ describe('RedisRegistry', () => {
       // Taken for dead, an instance would be at a heartbeat of two once its grace period (deadAfter from when
       // Redis came back) is over: wait for three heartbeats of each after that, as Redis recorded them.
       const graceOver = Date.now() + deadAfter(2000);
-      const heartbeats = async (): Promise<number[]> =>
-        Promise.all([one, two].map(async (c) => Number(await redis.command('ZSCORE', 'ms:instances', c.link.id))));
-      let seen = 0;
-      let last = await heartbeats();
+      const instances = [one, two];
+      const counted = instances.map(() => 0);
+      const latest = instances.map(() => graceOver);
       await waitFor(
         'three heartbeats of each after the grace period',
         async () => {
-          const now = await heartbeats();
-          if (now.every((t, i) => t > graceOver && t > (last[i] ?? 0))) seen++;
-          if (now.every((t) => t > graceOver)) last = now;
-          return seen >= 3;
+          for (const [i, instance] of instances.entries()) {
+            const at = Number(await redis.command('ZSCORE', 'ms:instances', instance.link.id));
+            if (at > (latest[i] as number)) {
+              latest[i] = at;
+              counted[i] = (counted[i] as number) + 1;
+            }
+          }
+          return counted.every((n) => n >= 3);
         },
         10_000,
+        50,
       );
       assert.deepEqual(deaths, [], 'no instance was declared dead');
       assert.ok(two.registry.get('kept') !== undefined);
