@@ -94,14 +94,17 @@ function flagRows(): FlagRow[] {
   );
 }
 
-/** The default each option's JSDoc in src/options.ts states: the first code after "Default", or its words. */
+/**
+ * The default each option's JSDoc in src/options.ts states: the code after "Default", a `{@link NAME}` of an
+ * exported constant, or the words after "Default:".
+ */
 function documentedOptionDefaults(): Map<string, string> {
   const source = readFileSync(new URL('../../src/options.ts', import.meta.url), 'utf8');
   const body = source.slice(source.indexOf('export interface MasterServerOptions'));
   const stated = new Map<string, string>();
   for (const m of body.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(\w+)\?:/g)) {
     const doc = (m[1] ?? '').replace(/\s*\n\s*\*\s*/g, ' ');
-    const text = /\bDefault(?: (`[^`]+`)|: ([^.]+))/.exec(doc);
+    const text = /\bDefault(?: (`[^`]+`|\{@link \w+\})|: ([^.]+))/.exec(doc);
     if (text) stated.set(m[2] as string, text[1] ?? (text[2] as string));
     if (m[2] === 'logger') break;
   }
@@ -119,15 +122,18 @@ describe('one source for the defaults of serve’s flags: --help, defaultOptions
     }
   });
 
-  it('the JSDoc of every option of MasterServerOptions states its value in defaultOptions', () => {
+  it('the JSDoc of every option of MasterServerOptions states its value in defaultOptions', async () => {
+    const api: Record<string, unknown> = await import('../src/index.js');
     const stated = documentedOptionDefaults();
     assert.ok(stated.size >= Object.keys(defaultOptions).length, `${stated.size} documented defaults`);
     for (const [option, value] of Object.entries(defaultOptions)) {
       const text = stated.get(option);
       assert.ok(text !== undefined, `${option}: its JSDoc states no default`);
       const none = Array.isArray(value) && value.length === 0;
+      const constant = /^\{@link (\w+)\}$/.exec(text)?.[1];
       const literal = JSON.stringify(value).replaceAll('"', '');
       if (none) assert.match(text, /^none\b/, `${option}: the default is none`);
+      else if (constant !== undefined) assert.equal(value, api[constant], `${option}: ${text}`);
       else assert.equal(text.replace(/[`\s_]/g, ''), literal, `${option}: the default its JSDoc states`);
     }
   });
