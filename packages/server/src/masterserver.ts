@@ -127,7 +127,7 @@ export class MasterServer {
       bans: this.bans,
       registry,
       removeLocal,
-      remote: cluster === undefined ? undefined : new RemoteRemovals(cluster.link, removeLocal, logger),
+      remote: cluster === undefined ? undefined : new RemoteRemovals(cluster.link, removeLocal),
       logger,
     });
     const addresses = this.#addresses;

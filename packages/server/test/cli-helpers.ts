@@ -175,3 +175,16 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}, bin = BI
     });
   });
 }
+
+/** The time (ms since the epoch) of the first line of a `serve` log whose message is `msg` and that holds `fields`. */
+export function loggedAt(log: string, msg: string, fields: Record<string, unknown> = {}): number | undefined {
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (entry.msg !== msg) continue;
+    if (Object.entries(fields).every(([key, value]) => JSON.stringify(entry[key]) === JSON.stringify(value))) {
+      return entry.time as number;
+    }
+  }
+  return undefined;
+}

@@ -119,11 +119,11 @@ describe('the README matches the code', () => {
 });
 
 describe('the README, as a new user runs it', () => {
-  it('"Try it": the shell snippet registers a game server and the curl lists it', async () => {
+  it('"Try it": the shell snippet registers a game server and, once answered, lists it', async () => {
     const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('### Try it'));
     const snippet = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-    if (snippet === undefined || !snippet.includes('curl'))
+    if (snippet === undefined || !snippet.includes('/v2/client/servers'))
       assert.fail('the first sh block of "Try it" registers and lists');
     const t = await startMs();
     try {

@@ -77,13 +77,15 @@ describe('faults – a game server vanishes without a close (TCP cut: no FIN, no
       assert.equal((await steady.register({ name: 'steady', port: 43002 })).value.success, true);
       assert.deepEqual(await listedNames(t.url), ['steady', 'vanishing']);
 
+      // Watched in the masterserver's own registry (the HTTP list may lag behind it by its cache).
+      const listedHere = () => [...t.ms.registry.values()].map((server) => server.name);
       const cutAt = performance.now();
       proxy.cut();
       const delistedAt = await waitFor(
         'the vanished server delisted',
-        async () => !(await listedNames(t.url)).includes('vanishing') && performance.now(),
+        () => !listedHere().includes('vanishing') && performance.now(),
         15_000,
-        10,
+        5,
       );
       const elapsed = delistedAt - cutAt;
       // A Ping sent just before the cut may be the unanswered one, so the pong timeout alone is the floor.
@@ -91,8 +93,10 @@ describe('faults – a game server vanishes without a close (TCP cut: no FIN, no
         elapsed >= pongTimeout - 50,
         `delisted ${Math.round(elapsed)} ms after the cut, before the pong timeout`,
       );
+      // The next Ping goes out within a ping interval and its Pong is due a pong timeout later; one more ping
+      // interval for the timers of a busy machine.
       assert.ok(
-        elapsed < pingInterval + pongTimeout + 10_000,
+        elapsed < 2 * pingInterval + pongTimeout,
         `delisted ${Math.round(elapsed)} ms after the cut (ping ${pingInterval} + pong ${pongTimeout})`,
       );
       assert.equal(vanishing.socket.isEnded, false, 'the game server saw no FIN or RST: the cut was silent');

@@ -1,4 +1,4 @@
-import { fetchRaw, TestGameServer } from '@masterserver/testing';
+import { fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
 import { MasterServer, type MasterServerOptions } from '../src/index.js';
 
 /** The registration token every test MS accepts. */
@@ -46,4 +46,20 @@ export async function startMs(options: MasterServerOptions = {}): Promise<TestMs
       await ms.close();
     },
   };
+}
+
+/**
+ * Resolves once the MS at `wsUrl` accepts `token`: a registration with it is refused for its info (error 2)
+ * instead of for the token (error 1). Each try is a connection of its own, so that no connection collects
+ * failures, and nothing is ever listed.
+ */
+export async function tokenAccepted(wsUrl: string, token: string): Promise<void> {
+  await waitFor(`${wsUrl} accepts the token`, async () => {
+    const probe = await TestGameServer.connect(wsUrl, token);
+    try {
+      return ((await probe.register({ name: '' })).value.error as { type: number } | undefined)?.type === 2;
+    } finally {
+      probe.socket.destroy();
+    }
+  });
 }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   delay,
   fetchRaw,
   HandshakeError,
+  Opcode,
   postJson,
   RawWebSocket,
   TestGameServer,
@@ -13,15 +16,30 @@ import {
 } from '@masterserver/testing';
 import { startMs, TOKEN } from './helpers.js';
 
+/** Resolves when an HTTP server of this process starts a request for `path` (its headers were read). */
+function requestStarted(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onStart = (message: unknown): void => {
+      if ((message as { request: IncomingMessage }).request.url !== path) return;
+      diagnostics.unsubscribe('http.server.request.start', onStart);
+      resolve();
+    };
+    diagnostics.subscribe('http.server.request.start', onStart);
+  });
+}
+
 describe('registration TTL (docs/protocol.md#registration)', () => {
   it('a server not re-registered within the TTL is delisted, stays connected, and relists under the same id', async () => {
-    const t = await startMs({ registrationTtl: 300 });
+    const ttl = 300;
+    const t = await startMs({ registrationTtl: ttl });
     try {
       const gs = await t.connect();
+      const sentAt = performance.now();
       await gs.register({ name: 'ttl' });
       const [first] = await t.list();
       assert.equal(first?.name, 'ttl');
-      await waitFor('delisting after the TTL', async () => (await t.list()).length === 0, 1000);
+      await waitFor('delisting after the TTL', async () => (await t.list()).length === 0);
+      assert.ok(performance.now() - sentAt >= ttl - 5, 'not before the TTL');
       assert.equal(gs.socket.isEnded, false, 'the connection stays open');
       assert.equal((await gs.register({ name: 'ttl' })).value.success, true);
       const [again] = await t.list();
@@ -32,13 +50,17 @@ describe('registration TTL (docs/protocol.md#registration)', () => {
   });
 
   it('re-registering within the TTL keeps the server listed', async () => {
-    const t = await startMs({ registrationTtl: 400 });
+    // A registration every eighth of the TTL, for two TTLs: without the refreshes it would be delisted one TTL
+    // after the first.
+    const ttl = 800;
+    const t = await startMs({ registrationTtl: ttl });
     try {
       const gs = await t.connect();
-      for (let i = 0; i < 5; i++) {
-        await gs.register({ name: 'kept' });
-        await delay(150);
-        assert.equal((await t.list()).length, 1, `still listed after ${(i + 1) * 150} ms`);
+      const started = performance.now();
+      while (performance.now() - started < 2 * ttl) {
+        assert.equal((await gs.register({ name: 'kept' })).value.success, true);
+        assert.equal((await t.list()).length, 1, `still listed after ${Math.round(performance.now() - started)} ms`);
+        await delay(ttl / 8);
       }
     } finally {
       await t.close();
@@ -46,40 +68,62 @@ describe('registration TTL (docs/protocol.md#registration)', () => {
   });
 
   it('a connection that never registers is closed with 1008 after one TTL', async () => {
-    const t = await startMs({ registrationTtl: 300 });
+    const ttl = 300;
+    const t = await startMs({ registrationTtl: ttl });
     try {
-      const ws = await RawWebSocket.connect(t.wsUrl);
+      // Taken before the upgrade: the connection's TTL cannot have started earlier.
       const started = performance.now();
+      const ws = await RawWebSocket.connect(t.wsUrl);
       const close = await ws.closeFrame;
       assert.equal(close.code, 1008);
       assert.equal(close.reason, 'registration required');
-      assert.ok(performance.now() - started >= 250);
+      assert.ok(performance.now() - started >= ttl - 5, 'not before the TTL');
     } finally {
       await t.close();
     }
   });
 
   it('a connection delisted by the TTL and not coming back is closed with 1008 one TTL later', async () => {
-    const t = await startMs({ registrationTtl: 300 });
+    const ttl = 300;
+    const t = await startMs({ registrationTtl: ttl });
     try {
       const gs = await t.connect();
+      // Taken before the registration: its TTL, and the one after the delisting, cannot have started earlier.
+      const sentAt = performance.now();
       await gs.register();
-      await waitFor('delisting', async () => (await t.list()).length === 0, 1000);
+      await waitFor('delisting', async () => (await t.list()).length === 0);
       const close = await gs.socket.closeFrame;
-      assert.equal(close.code, 1008);
+      assert.deepEqual(close, { code: 1008, reason: 'registration required' });
+      assert.ok(performance.now() - sentAt >= 2 * ttl - 5, 'a TTL to the delisting, and another to the close');
     } finally {
       await t.close();
     }
   });
 
-  it('failed registrations do not keep an unlisted connection open', async () => {
-    const t = await startMs({ registrationTtl: 400 });
+  it('failed registrations do not keep an unlisted connection open: it is closed a TTL after it opened while it keeps failing', async () => {
+    const ttl = 600;
+    // Far below the failures that close a connection on their own: only the TTL can close this one.
+    const t = await startMs({ registrationTtl: ttl, failedRegistrationLimit: { count: 1000, windowMs: 60_000 } });
     try {
+      const openedAt = performance.now();
       const gs = await t.connect('wrong');
-      await gs.register();
-      await delay(200);
-      await gs.register();
-      assert.equal((await gs.socket.closeFrame).code, 1008);
+      let closed = false;
+      const close = gs.socket.closeFrame.then((frame) => {
+        closed = true;
+        return frame;
+      });
+      // A failure every quarter TTL, for four TTLs: were the TTL restarted by each, the close would never come.
+      let failures = 0;
+      for (; failures < 16 && !closed; failures++) {
+        const answer = await gs.register().catch(() => undefined);
+        if (answer === undefined) break; // the close came instead of an answer
+        assert.equal((answer.value.error as { type: number }).type, 1);
+        await delay(ttl / 4);
+      }
+      assert.ok(failures < 16, 'still open after 16 failed registrations, four TTLs');
+      assert.ok(failures >= 2, `${failures} failed registrations before the close`);
+      assert.deepEqual(await close, { code: 1008, reason: 'registration required' });
+      assert.ok(performance.now() - openedAt >= ttl - 5, 'not before the TTL');
     } finally {
       await t.close();
     }
@@ -125,9 +169,13 @@ describe('liveness (docs/protocol.md#liveness)', () => {
     try {
       const gs = await t.connect();
       await gs.register();
-      const frame = await gs.socket.nextFrame(1000);
-      assert.equal(frame.opcode, 9, 'a Ping');
-      await delay(400);
+      // Every Ping is answered (autoPong). An unanswered one would be closed for a pong timeout after it, before
+      // the Ping after next: four Pings and no Close show them answered.
+      for (let pings = 0; pings < 4; ) {
+        const frame = await gs.socket.nextFrame(5000);
+        assert.notEqual(frame.opcode, Opcode.CLOSE, `closed: ${frame.payload.subarray(2).toString()}`);
+        if (frame.opcode === Opcode.PING) pings++;
+      }
       assert.equal(gs.socket.isEnded, false);
       assert.equal((await t.list()).length, 1);
     } finally {
@@ -136,7 +184,8 @@ describe('liveness (docs/protocol.md#liveness)', () => {
   });
 
   it('no Pong: close 4008, delisted at once, TCP ended 1 s after the unanswered close', async () => {
-    const t = await startMs({ pingInterval: 100, pongTimeout: 150 });
+    const closeTimeout = 1000;
+    const t = await startMs({ pingInterval: 100, pongTimeout: 150, closeTimeout });
     try {
       const gs = await TestGameServer.connect(t.wsUrl, TOKEN);
       gs.socket.autoPong = false;
@@ -148,7 +197,10 @@ describe('liveness (docs/protocol.md#liveness)', () => {
       assert.equal((await t.list()).length, 0, 'delisted as soon as the close is sent');
       const ended = await gs.socket.ended;
       const after = ended.at - closedAt;
-      assert.ok(after >= 900 && after < 1500, `TCP ended ${after.toFixed(0)} ms after the close`);
+      assert.ok(
+        after >= closeTimeout - 100 && after < closeTimeout + 500,
+        `TCP ended ${after.toFixed(0)} ms after the close`,
+      );
     } finally {
       await t.close();
     }
@@ -197,7 +249,9 @@ describe('liveness (docs/protocol.md#liveness)', () => {
   });
 
   it('shutdown lets an HTTP request in flight finish: its body arrives after close() began, it is answered, and its connection closes', async () => {
-    const t = await startMs();
+    const keepAliveTimeout = 5000;
+    const t = await startMs({ keepAliveTimeout });
+    const inFlight = requestStarted('/v2/client/join');
     const { port } = new URL(t.url);
     const socket = netConnect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
@@ -209,11 +263,12 @@ describe('liveness (docs/protocol.md#liveness)', () => {
     socket.write(
       `POST /v2/client/join HTTP/1.1\r\nHost: ms\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    await delay(50);
+    await inFlight;
     let closed = false;
     const closing = t.ms.close().then(() => {
       closed = true;
     });
+    // With nothing in flight close() ends within milliseconds.
     await delay(100);
     assert.equal(closed, false, 'close() waits for the request');
     socket.write(body.slice(10));
@@ -222,7 +277,10 @@ describe('liveness (docs/protocol.md#liveness)', () => {
     assert.match(answer, /\r\nConnection: close\r\n/i, 'the client is told not to keep the connection');
     const answeredAt = performance.now();
     await closing;
-    assert.ok(performance.now() - answeredAt < 1000, 'the shutdown does not wait for the keep-alive timeout');
+    assert.ok(
+      performance.now() - answeredAt < keepAliveTimeout,
+      'the shutdown does not wait for the keep-alive timeout',
+    );
     socket.destroy();
   });
 

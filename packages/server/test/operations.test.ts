@@ -3,7 +3,15 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { fetchRaw, postJson, RawWebSocket, registrationText, serverInfo, TestGameServer } from '@masterserver/testing';
+import {
+  fetchRaw,
+  postJson,
+  RawWebSocket,
+  registrationText,
+  serverInfo,
+  TestGameServer,
+  waitFor,
+} from '@masterserver/testing';
 import { pino } from 'pino';
 import { SqliteTokenStore } from '../src/index.js';
 import { runCli, tempDir } from './cli-helpers.js';
@@ -105,7 +113,15 @@ describe('GET /metrics', () => {
       bad.socket.autoCloseReply = true;
       bad.socket.sendText('nonsense');
       await bad.socket.ended;
-      await new Promise((r) => setTimeout(r, 20));
+      // Read in-process while waiting: a request for /metrics would be counted too.
+      await waitFor(
+        'the close counted and the connection let go',
+        async () =>
+          t.ms.gateway.connectionCount === 1 &&
+          (await t.ms.metrics.registry.getSingleMetricAsString('masterserver_gs_closes_total')).includes(
+            'code="4000"} 1',
+          ),
+      );
 
       const after = (await fetchRaw(`${t.url}/metrics`)).text;
       assert.equal(sample(after, 'masterserver_servers_listed'), 1);
@@ -151,7 +167,7 @@ describe('logs', () => {
       await join;
       const sessionToken = request.value.sessionToken as string;
       await gs.close();
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the disconnection logged', () => output.includes('"msg":"game server disconnected"'));
       const lines = output
         .trim()
         .split('\n')

@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { after, describe, it } from 'node:test';
 import { fetchRaw, waitFor } from '@masterserver/testing';
 import { type MasterServerOptions, SqliteTokenStore } from '../src/index.js';
-import { Prober } from '../src/probe/prober.js';
+import { PROBE_SPACING_MS, PROBE_TRIES, Prober } from '../src/probe/prober.js';
 import { runCliAsync, tempDir } from './cli-helpers.js';
 import { startMs, type TestMs, TOKEN } from './helpers.js';
 import { type Answering, GamePort } from './udp-helpers.js';
@@ -158,7 +158,9 @@ describe('reachability probe, mode require: only reachable servers are listed', 
     const again = performance.now();
     const retry = await gs.register({ name: 'req-no', port: port.port });
     assert.equal((retry.value.error as { type: number }).type, 5);
-    assert.ok(performance.now() - again < 500, 'refused at once within 10 s of the verdict');
+    // A new round would take its three probes, PROBE_SPACING_MS apart, before any answer.
+    const waited = performance.now() - again;
+    assert.ok(waited < PROBE_TRIES * PROBE_SPACING_MS, `refused after ${Math.round(waited)} ms, not at once`);
     assert.equal(port.probes, 3, 'and not probed again');
   });
 
@@ -180,7 +182,8 @@ describe('reachability probe: what it never does', () => {
     try {
       const gs = await t.connect();
       await gs.register({ name: 'off', port: port.port });
-      await new Promise((resolve) => setTimeout(resolve, 700)); // a probe would have gone out at once
+      // A probe would have gone out at once; a second one PROBE_SPACING_MS later: wait for both.
+      await new Promise((resolve) => setTimeout(resolve, PROBE_SPACING_MS + 200));
       assert.equal(port.received.length, 0);
       assert.equal((await listed(t, 'off'))?.reachable, null);
     } finally {

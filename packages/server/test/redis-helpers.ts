@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
-import { delay } from '@masterserver/testing';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { tempDir } from './cli-helpers.js';
 
 /** A free TCP port on 127.0.0.1 (free when asked). */
@@ -15,57 +16,88 @@ export function freePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection(port, '127.0.0.1');
-    socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
+/** Options of {@link TestRedis.start}. */
+export interface TestRedisOptions {
+  /** Its persistence settings. Default `['--save', '', '--appendonly', 'no']`: nothing survives a restart. */
+  persistence?: string[];
+  /** Serve TLS only (no plain port), with this certificate and key; the URL is then `rediss://`. */
+  tls?: { cert: string; key: string };
 }
 
-/** A redis-server of the test's own on a free port, without persistence. */
+/** A redis-server of the test's own on a free port, without persistence unless asked. */
 export class TestRedis {
   readonly port: number;
+  /** `redis://127.0.0.1:PORT`, or `rediss://` with {@link TestRedisOptions.tls}. */
   readonly url: string;
   #child: ChildProcess | undefined;
   readonly #dir = tempDir();
+  readonly #options: TestRedisOptions;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: TestRedisOptions) {
     this.port = port;
-    this.url = `redis://127.0.0.1:${port}`;
+    this.#options = options;
+    this.url = `${options.tls === undefined ? 'redis' : 'rediss'}://127.0.0.1:${port}`;
   }
 
   /** Starts one; fails with the install command when redis-server is missing. */
-  static async start(): Promise<TestRedis> {
+  static async start(options: TestRedisOptions = {}): Promise<TestRedis> {
     if (spawnSync('redis-server', ['--version']).error !== undefined) {
       throw new Error('redis-server is not installed: apt-get install -y redis-server');
     }
-    const redis = new TestRedis(await freePort());
+    const redis = new TestRedis(await freePort(), options);
     await redis.restart();
     return redis;
   }
 
-  /** Starts (again) on the same port, empty. */
+  /** Starts (again) on the same port: empty, unless its persistence kept the data. Resolves once it is ready. */
   async restart(): Promise<void> {
-    this.#child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir],
-      { stdio: 'ignore' },
-    );
-    for (let i = 0; i < 100; i++) {
-      if (await ping(this.port)) return;
-      await delay(50);
+    const { tls, persistence = ['--save', '', '--appendonly', 'no'] } = this.#options;
+    const ports =
+      tls === undefined
+        ? ['--port', String(this.port)]
+        : [
+            '--port',
+            '0',
+            '--tls-port',
+            String(this.port),
+            '--tls-cert-file',
+            tls.cert,
+            '--tls-key-file',
+            tls.key,
+          ].concat(['--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no']);
+    const child = spawn('redis-server', [...ports, '--bind', '127.0.0.1', ...persistence, '--dir', this.#dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    // Ready when it says so (it logs to stdout); its exit before that is the failure, with what it printed.
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const onData = (chunk: Buffer): void => {
+        out += chunk.toString();
+        if (out.includes('Ready to accept connections')) {
+          child.off('exit', onExit);
+          child.stdout?.off('data', onData);
+          child.stderr?.off('data', onData);
+          resolve();
+        }
+      };
+      const onExit = (code: number | null): void => reject(new Error(`redis-server exited with ${code}: ${out}`));
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', onExit);
+    });
+  }
+
+  /** Runs one command as the default user (e.g. `ACL SETUSER …`) and resolves its reply. */
+  async command(name: string, ...args: Array<string | number>): Promise<unknown> {
+    const tls = this.#options.tls === undefined ? {} : { tls: { ca: readFileSync(this.#options.tls.cert) } };
+    const client = new Redis({ host: '127.0.0.1', port: this.port, lazyConnect: true, ...tls });
+    try {
+      await client.connect();
+      return await client.call(name, ...args);
+    } finally {
+      client.disconnect();
     }
-    throw new Error(`redis-server did not answer on port ${this.port}`);
   }
 
   /** Kills it at once, as a crash would. */

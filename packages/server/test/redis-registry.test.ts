@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '@masterserver/testing';
-import { type Cluster, connectCluster, openRedisTokenStore } from '../src/cluster/cluster.js';
+import { type Cluster, connectCluster, deadAfter, openRedisTokenStore } from '../src/cluster/cluster.js';
 import { silentLogger } from '../src/index.js';
 import { toListedServer, withPublicJson } from '../src/registry/registry.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
@@ -126,7 +126,27 @@ describe('RedisRegistry', () => {
       await redis.restart();
       await waitFor('both available', () => one.link.available && two.link.available, 5000);
       await waitFor('kept listed again on two', () => two.registry.get('kept') !== undefined, 2000);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Taken for dead, an instance would be at a heartbeat of two once its grace period (deadAfter from when
+      // Redis came back) is over: wait for three heartbeats of each after that, as Redis recorded them.
+      const graceOver = Date.now() + deadAfter(2000);
+      const instances = [one, two];
+      const counted = instances.map(() => 0);
+      const latest = instances.map(() => graceOver);
+      await waitFor(
+        'three heartbeats of each after the grace period',
+        async () => {
+          for (const [i, instance] of instances.entries()) {
+            const at = Number(await redis.command('ZSCORE', 'ms:instances', instance.link.id));
+            if (at > (latest[i] as number)) {
+              latest[i] = at;
+              counted[i] = (counted[i] as number) + 1;
+            }
+          }
+          return counted.every((n) => n >= 3);
+        },
+        10_000,
+        50,
+      );
       assert.deepEqual(deaths, [], 'no instance was declared dead');
       assert.ok(two.registry.get('kept') !== undefined);
     } finally {

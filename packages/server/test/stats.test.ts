@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { delay, fetchRaw } from '@masterserver/testing';
+import { delay, fetchRaw, waitFor } from '@masterserver/testing';
 import type { ListedServer } from '../src/index.js';
 import { StatsHistory, type StatsSample } from '../src/registry/stats.js';
 import { startMs } from './helpers.js';
@@ -55,15 +55,19 @@ describe('StatsHistory: players and servers over the last hour', () => {
   });
 
   it('start() samples at once and then every interval; stop() stops', async () => {
-    const history = new StatsHistory(registry([1]), { intervalMs: 20 });
+    const intervalMs = 20;
+    const history = new StatsHistory(registry([1]), { intervalMs });
+    const started = performance.now();
     history.start();
     history.start();
     assert.equal(history.samples().length, 1);
-    await delay(110);
+    await waitFor('three samples more', () => history.samples().length >= 4);
     history.stop();
     const taken = history.samples().length;
-    assert.ok(taken >= 3 && taken <= 7, `${taken} samples`);
-    await delay(60);
+    const intervals = (performance.now() - started) / intervalMs;
+    assert.ok(taken <= 2 + intervals, `${taken} samples in ${intervals.toFixed(1)} intervals: one timer, not two`);
+    // Stopped, it takes none in three intervals.
+    await delay(3 * intervalMs);
     assert.equal(history.samples().length, taken);
   });
 

@@ -4,7 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
-import { fetchRaw, RawWebSocket, registrationText, serverInfo, TestGameServer } from '@masterserver/testing';
+import { fetchRaw, RawWebSocket, registrationText, serverInfo, TestGameServer, waitFor } from '@masterserver/testing';
 import { MasterServer } from '../src/index.js';
 import { makeCertificate, startServe, tempDir } from './cli-helpers.js';
 import { TOKEN } from './helpers.js';
@@ -132,12 +132,8 @@ describe('TLS: one port speaks HTTPS and WSS', () => {
       copyFileSync(second.cert, live.cert);
       copyFileSync(second.key, live.key);
       ms.child.kill('SIGHUP');
-      let name = '';
-      for (let i = 0; i < 50 && name !== 'second'; i++) {
-        name = await presentedName(port, caSecond).catch(() => '');
-        if (name !== 'second') await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.equal(name, 'second', 'new handshakes get the new certificate');
+      await waitFor('the reload logged', () => ms.stdout().includes('"msg":"TLS certificate reloaded"'), 10_000);
+      assert.equal(await presentedName(port, caSecond), 'second', 'new handshakes get the new certificate');
       ws.sendText(registrationText(TOKEN, serverInfo({ name: 'kept' }), 2));
       assert.equal(JSON.parse(await ws.nextText()).success, true, 'the open connection survived the reload');
       ws.destroy();

@@ -13,7 +13,7 @@ export {
   TestGameServer,
 } from './game-server.js';
 export { fetchRaw, postJson, type TestRequest, type TestResponse } from './http.js';
-export { markdownTable } from './markdown.js';
+export { type MarkdownTable, markdownTable, markdownTables } from './markdown.js';
 export {
   type CloseInfo,
   type ConnectOptions,

@@ -8,9 +8,11 @@
  * @module
  */
 
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { UsageError } from './values.js';
+import type { RedisTarget } from '../cluster/cluster-link.js';
+import { parseRedisUrl, UsageError } from './values.js';
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -24,7 +26,10 @@ export interface FlagSpec {
   default?: string;
   /** Placeholder of the value in help, e.g. `DUR`. */
   value?: string;
-  /** One line of help. */
+  /**
+   * One line of help. A default that {@link default} cannot hold (it follows another flag) is written
+   * `(default VALUE, or …)`; a flag with no default value may say what happens instead, `(default: words)`.
+   */
   help: string;
 }
 
@@ -185,9 +190,42 @@ export const storeFlags = {
     type: 'string',
     env: 'MS_REDIS_URL',
     value: 'URL',
-    help: 'cluster mode: share the list, joins, tokens and bans with every instance on this Redis',
+    help: 'cluster mode: share the list, joins, tokens and bans with every instance on this Redis (redis://[user:password@]host:port[/db], rediss:// for TLS)',
+  },
+  'redis-ca': {
+    type: 'string',
+    env: 'MS_REDIS_CA',
+    value: 'FILE',
+    help: 'PEM certificates of the CAs to trust for a rediss:// URL (default: the system CAs)',
   },
 } as const satisfies FlagSpecs;
+
+/** Reads a PEM file of CA certificates; throws a {@link UsageError} when it cannot be read or holds none. */
+function readCaFile(path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new UsageError(`${path} holds no PEM certificate`);
+  }
+  return pem;
+}
+
+/** The Redis of `--redis` and `--redis-ca` (see {@link storeFlags}), or `undefined` without `--redis`. */
+export function redisTarget(raw: RawFlags): RedisTarget | undefined {
+  const url = flagValue(raw, 'redis', parseRedisUrl);
+  const ca = flagValue(raw, 'redis-ca', readCaFile);
+  if (ca === undefined) return url === undefined ? undefined : { url };
+  if (url === undefined || !url.startsWith('rediss:')) {
+    throw new UsageError(`${raw.source.get('redis-ca')}: only a rediss:// --redis URL uses a CA file`);
+  }
+  return { url, ca };
+}
 
 /** Help text for `specs`. */
 export function flagsHelp(specs: FlagSpecs): string {

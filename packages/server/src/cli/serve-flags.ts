@@ -255,6 +255,7 @@ export const serveFlags: FlagSpecs = {
     help: LOG_LEVELS.join('|'),
   },
   redis: storeFlags.redis,
+  'redis-ca': storeFlags['redis-ca'],
   config: { type: 'string', env: 'MS_CONFIG', value: 'FILE', help: 'JSON file of flag names to values' },
   help: { type: 'boolean', help: 'show this help' },
 };

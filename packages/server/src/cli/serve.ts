@@ -9,24 +9,17 @@ import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { JwtPlayerAuth, type JwtPlayerAuthOptions } from '../auth/player-auth.js';
 import type { Cluster } from '../cluster/cluster.js';
+import type { RedisTarget } from '../cluster/cluster-link.js';
 import { checkDisplayNames, type DisplayNames } from '../display-names.js';
 import { MasterServer } from '../masterserver.js';
 import { SqliteModerationStore } from '../moderation/sqlite-moderation-store.js';
 import { parseCidr } from '../net/addresses.js';
-import { type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
+import { defaultOptions, type MasterServerOptions, OptionError, resolveOptions, type TlsFiles } from '../options.js';
 import { REACHABILITY_MODES } from '../probe/reachability.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
-import { flagValue, type RawFlags, readFlags, requiredFlag } from './flags.js';
+import { flagValue, type RawFlags, readFlags, redisTarget, requiredFlag } from './flags.js';
 import { LOG_LEVELS, serveFlags } from './serve-flags.js';
-import {
-  parseChoice,
-  parseDuration,
-  parseInteger,
-  parseListen,
-  parseRate,
-  parseRedisUrl,
-  UsageError,
-} from './values.js';
+import { parseChoice, parseDuration, parseInteger, parseListen, parseRate, UsageError } from './values.js';
 
 export { LOG_LEVELS, serveFlags };
 
@@ -36,8 +29,8 @@ export interface ServeConfig {
   port: number;
   dataDir: string;
   logLevel: (typeof LOG_LEVELS)[number];
-  /** The Redis URL of cluster mode. */
-  redis: string | undefined;
+  /** The Redis of cluster mode. */
+  redis: RedisTarget | undefined;
   /** Paths of the TLS files, re-read on SIGHUP. */
   tlsPaths: { cert: string; key: string } | undefined;
   options: MasterServerOptions;
@@ -119,7 +112,7 @@ export function parseServeConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   return checked(raw, {
     host,
     port,
-    redis: flagValue(raw, 'redis', parseRedisUrl),
+    redis: redisTarget(raw),
     tlsPaths,
     dataDir: get('data-dir', (text) => {
       if (text.trim() === '') throw new UsageError('the directory cannot be empty');
@@ -212,9 +205,9 @@ export async function serve(config: ServeConfig): Promise<number> {
     // Loaded only in cluster mode: a single instance never needs the Redis client.
     const { connectCluster } = await import('../cluster/cluster.js');
     cluster = await connectCluster({
-      url: config.redis,
-      registrationTtl: options.registrationTtl ?? 30_000,
-      maxServers: options.maxServers ?? 100_000,
+      ...config.redis,
+      registrationTtl: options.registrationTtl ?? defaultOptions.registrationTtl,
+      maxServers: options.maxServers ?? defaultOptions.maxServers,
       logger,
     });
   }

@@ -5,33 +5,33 @@
  * @module
  */
 
+import type { RedisTarget } from '../cluster/cluster-link.js';
 import type { ModerationStore } from '../moderation/moderation-store.js';
 import { SqliteModerationStore } from '../moderation/sqlite-moderation-store.js';
 import { SqliteTokenStore } from '../tokens/sqlite-token-store.js';
 import type { TokenStore } from '../tokens/token-store.js';
-import { flagValue, type RawFlags } from './flags.js';
-import { parseRedisUrl } from './values.js';
+import { type RawFlags, redisTarget, requiredFlag } from './flags.js';
 
 type ClusterModule = typeof import('../cluster/cluster.js');
 
 /** The stores a command works on, opened on first use and closed by {@link CliStores.close}. */
 export class CliStores {
   readonly #dataDir: string;
-  readonly #redis: string | undefined;
+  readonly #redis: RedisTarget | undefined;
   #tokens: TokenStore | undefined;
   #moderation: ModerationStore | undefined;
 
-  /** Reads `--data-dir` and `--redis` (and their environment variables). */
+  /** Reads `--data-dir`, `--redis` and `--redis-ca` (and their environment variables). */
   constructor(raw: RawFlags) {
-    this.#dataDir = flagValue(raw, 'data-dir', (text) => text) ?? './data';
-    this.#redis = flagValue(raw, 'redis', parseRedisUrl);
+    this.#dataDir = requiredFlag(raw, 'data-dir', (text) => text);
+    this.#redis = redisTarget(raw);
   }
 
   /** The token store. */
   async tokens(): Promise<TokenStore> {
     this.#tokens ??= await this.#open<TokenStore>(
       (dir) => new SqliteTokenStore(dir),
-      (cluster, url) => cluster.openRedisTokenStore(url),
+      (cluster, target) => cluster.openRedisTokenStore(target),
     );
     return this.#tokens;
   }
@@ -40,7 +40,7 @@ export class CliStores {
   async moderation(): Promise<ModerationStore> {
     this.#moderation ??= await this.#open<ModerationStore>(
       (dir) => new SqliteModerationStore(dir),
-      (cluster, url) => cluster.openRedisModerationStore(url),
+      (cluster, target) => cluster.openRedisModerationStore(target),
     );
     return this.#moderation;
   }
@@ -48,10 +48,10 @@ export class CliStores {
   /** Opens a store in the data dir, or in Redis (the cluster's module is loaded only then). */
   async #open<S>(
     sqlite: (dataDir: string) => S,
-    redis: (cluster: ClusterModule, url: string) => Promise<S>,
+    redis: (cluster: ClusterModule, target: RedisTarget) => Promise<S>,
   ): Promise<S> {
-    const url = this.#redis;
-    return url === undefined ? sqlite(this.#dataDir) : redis(await import('../cluster/cluster.js'), url);
+    const target = this.#redis;
+    return target === undefined ? sqlite(this.#dataDir) : redis(await import('../cluster/cluster.js'), target);
   }
 
   /** Runs `run` with these stores, and closes what it opened whatever happens. */

@@ -63,16 +63,29 @@ export function parseChoice<T extends string>(text: string, choices: readonly T[
   return text as T;
 }
 
-/** A `redis://` or `rediss://` URL. */
+/**
+ * A `redis://` or `rediss://` URL: `[user:password@]host[:port][/db]`. The
+ * errors never repeat the URL, which may hold a password.
+ */
 export function parseRedisUrl(text: string): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`"${text}" is not a URL (like redis://127.0.0.1:6379)`);
+    throw new UsageError('not a URL (like redis://127.0.0.1:6379 or rediss://user:password@host:6380/0)');
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new UsageError(`"${url.protocol}" is not redis: or rediss:`);
+  }
+  if (url.hostname === '') throw new UsageError('the URL names no host');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,9}$/.test(url.pathname)) {
+    throw new UsageError(`the path is a database number (like /0), not "${url.pathname}"`);
+  }
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    throw new UsageError('the user or password is not valid percent-encoding');
   }
   return text;
 }

@@ -1,20 +1,36 @@
 /**
  * One instance's link to the cluster: a command connection and a subscriber
  * connection to Redis, the instance's id and heartbeat, which other instances
- * are alive, and whether Redis can be reached now.
+ * are alive, and whether Redis can be reached now. Every message that arrives
+ * on a channel is parsed here, once; one that cannot be read is logged and
+ * dropped.
  *
  * @module
  */
 
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import standalone from 'ioredis/built/connectors/StandaloneConnector.js';
 import type { Logger } from '../logger.js';
 import { ClusterKeys } from './keys.js';
 
-/** Options of {@link ClusterLink.connect}. */
-export interface ClusterLinkOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+/** Where Redis is, and whom to trust for it. */
+export interface RedisTarget {
+  /** `redis://[user:password@]host[:port][/db]`, or `rediss://…` for TLS. */
   url: string;
+  /** PEM certificates of the CAs that sign the server's certificate, for a `rediss://` URL. Default: Node.js's bundled CAs. */
+  ca?: string | Buffer | undefined;
+}
+
+/**
+ * What Redis keeps across its own restart, as read at start with `CONFIG GET`:
+ * an append-only file, RDB snapshots, both, nothing, or `unknown` when the user
+ * may not read the configuration.
+ */
+export type RedisPersistence = 'aof' | 'rdb' | 'aof+rdb' | 'none' | 'unknown';
+
+/** Options of {@link ClusterLink.connect}. */
+export interface ClusterLinkOptions extends RedisTarget {
   /** Prefix of every key and channel. Default `ms:`. */
   prefix?: string | undefined;
   /** An instance whose heartbeat is older than this is dead, in ms (its servers leave every list). */
@@ -24,19 +40,72 @@ export interface ClusterLinkOptions {
   logger: Logger;
 }
 
-/** A message on a channel the link listens to. */
-export type ChannelListener = (message: string) => void;
+/**
+ * A message on a channel the link listens to, parsed from its JSON text. A
+ * channel may have several listeners: each ignores a message of a kind it does
+ * not know (another listener's, or a newer instance's), and throws on one that
+ * is not a message at all or is its kind with bad fields; the link logs that
+ * and drops it.
+ */
+export type ChannelListener = (message: unknown) => void;
+
+/** Connection options of ioredis (with its default reply mapping). */
+type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/**
+ * ioredis's connector, with a lasting listener for its socket's errors. ioredis listens for one error per
+ * socket, but a TLS socket can fail twice (our verification of the certificate, then the server's alert), and
+ * an `error` event nobody listens to ends the process.
+ */
+class Connector extends standalone.default {
+  constructor(options: unknown) {
+    super(options as ConstructorParameters<typeof standalone.default>[0]);
+  }
+
+  override async connect(...args: Parameters<InstanceType<typeof standalone.default>['connect']>) {
+    const stream = await super.connect(...args);
+    stream.on('error', () => {});
+    return stream;
+  }
+}
+
+/** ioredis options for `target`: its CAs for a `rediss://` URL, and `options`. */
+export function redisOptions(target: RedisTarget, options: ConnectionOptions): ConnectionOptions {
+  const tls = target.ca !== undefined && target.url.startsWith('rediss:') ? { tls: { ca: target.ca } } : {};
+  return { lazyConnect: true, Connector, ...options, ...tls };
+}
 
 /** Redis connection settings: fail fast while disconnected, reconnect forever with capped backoff. */
-function connectionOptions(name: string) {
-  return {
+function connectionOptions(target: RedisTarget, name: string): ConnectionOptions {
+  return redisOptions(target, {
     connectionName: name,
-    lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  });
+}
+
+/**
+ * Connects `redis` (made with `lazyConnect`) within `timeoutMs`. Rejects with
+ * what Redis or the network said (a wrong password, a database it does not
+ * have, a certificate not trusted) and the URL without its password.
+ */
+export async function connectRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+  let failure: Error | undefined;
+  const onError = (error: Error): void => {
+    failure ??= error;
   };
+  redis.on('error', onError);
+  try {
+    await withTimeout(redis.connect(), timeoutMs, `no answer within ${timeoutMs} ms`);
+    // A failed AUTH closes the connection, but a failed SELECT does not: the connection would use database 0.
+    if (failure !== undefined) throw failure;
+  } catch (error) {
+    throw new Error(`cannot connect to Redis at ${redact(url)}: ${(failure ?? (error as Error)).message}`);
+  } finally {
+    redis.off('error', onError);
+  }
 }
 
 /** The link of one instance to the cluster. */
@@ -64,6 +133,7 @@ export class ClusterLink {
   #available = false;
   #synced = false;
   #marks = new Map<string, () => void>();
+  #persistence: RedisPersistence = 'unknown';
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Set once {@link connect} finished: reconnections sync on their own after that. */
@@ -75,8 +145,8 @@ export class ClusterLink {
     this.#logger = options.logger;
     this.#deadAfterMs = options.deadAfterMs;
     this.#heartbeatMs = Math.max(100, Math.min(1000, Math.floor(options.deadAfterMs / 5)));
-    this.command = new Redis(options.url, connectionOptions(`ms-${this.id}`));
-    this.subscriber = new Redis(options.url, connectionOptions(`ms-${this.id}-sub`));
+    this.command = new Redis(options.url, connectionOptions(options, `ms-${this.id}`));
+    this.subscriber = new Redis(options.url, connectionOptions(options, `ms-${this.id}-sub`));
     for (const [connection, role] of [
       [this.command, 'command'],
       [this.subscriber, 'subscriber'],
@@ -96,14 +166,7 @@ export class ClusterLink {
         this.#update();
       });
     }
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.keys.changes && message.startsWith('{"o":"mark"')) {
-        const nonce = (JSON.parse(message) as { n: string }).n;
-        this.#marks.get(nonce)?.();
-        return;
-      }
-      for (const listener of this.#channels.get(channel) ?? []) listener(message);
-    });
+    this.subscriber.on('message', (channel: string, text: string) => this.#dispatch(channel, text));
   }
 
   /** Connects both connections, subscribes and starts the heartbeat; rejects when Redis cannot be reached in time. */
@@ -111,15 +174,15 @@ export class ClusterLink {
     const link = new ClusterLink(options);
     const timeout = options.connectTimeoutMs ?? 5000;
     try {
-      await withTimeout(
-        Promise.all([link.command.connect(), link.subscriber.connect()]),
-        timeout,
-        `cannot reach Redis at ${redact(options.url)} within ${timeout} ms`,
-      );
+      await Promise.all([
+        connectRedis(link.command, options.url, timeout),
+        connectRedis(link.subscriber, options.url, timeout),
+      ]);
       const { changes, tokenChanges, banChanges } = link.keys;
       await link.subscriber.subscribe(changes, tokenChanges, banChanges, link.keys.instance(link.id));
       await link.#heartbeat();
       await link.#sync();
+      link.#persistence = await link.#readPersistence();
       link.#started = true;
       link.#update();
     } catch (error) {
@@ -131,6 +194,11 @@ export class ClusterLink {
       link.#heartbeat().catch(() => {});
     }, link.#heartbeatMs).unref();
     return link;
+  }
+
+  /** What Redis keeps across its own restart, as read at start (a warning was logged if nothing or unknown). */
+  get persistence(): RedisPersistence {
+    return this.#persistence;
   }
 
   /** True while both connections are up and the subscription is known to be active. */
@@ -186,6 +254,70 @@ export class ClusterLink {
     await Promise.allSettled([this.command.quit(), this.subscriber.quit()]);
     this.command.disconnect();
     this.subscriber.disconnect();
+  }
+
+  /**
+   * Parses a message that arrived on `channel` and hands it to each of its listeners. One that is not JSON,
+   * or that a listener throws on, is logged (once) and dropped; the other listeners still get it.
+   */
+  #dispatch(channel: string, text: string): void {
+    let failure: unknown;
+    try {
+      const message: unknown = JSON.parse(text);
+      const mark = message as { o?: unknown; n?: unknown } | null;
+      if (channel === this.keys.changes && mark?.o === 'mark') {
+        if (typeof mark.n === 'string') this.#marks.get(mark.n)?.();
+        return;
+      }
+      for (const listener of this.#channels.get(channel) ?? []) {
+        try {
+          listener(message);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    } catch (error) {
+      failure = error;
+    }
+    if (failure === undefined) return;
+    // Never the text itself: a join request carries the server's password.
+    this.#logger.warn(
+      { channel, bytes: Buffer.byteLength(text), err: (failure as Error).message },
+      'dropped a cluster message that could not be read',
+    );
+  }
+
+  /**
+   * Reads whether Redis persists its data, and warns once when it does not (or
+   * may not be asked): the tokens and bans in it would not survive its restart.
+   */
+  async #readPersistence(): Promise<RedisPersistence> {
+    const setting = async (name: string): Promise<string> => {
+      const reply = (await this.command.config('GET', name)) as string[];
+      return reply[1] ?? '';
+    };
+    let aof: boolean;
+    let rdb: boolean;
+    try {
+      aof = (await setting('appendonly')) === 'yes';
+      rdb = (await setting('save')).trim() !== '';
+    } catch (error) {
+      this.#logger.warn(
+        { err: (error as Error).message },
+        'cannot read the Redis persistence settings (CONFIG GET is not allowed for this user): unless Redis keeps ' +
+          'its data (appendonly yes, or save snapshots), registration tokens and bans are lost when it restarts ' +
+          '(docs/cluster.md)',
+      );
+      return 'unknown';
+    }
+    if (aof && rdb) return 'aof+rdb';
+    if (aof || rdb) return aof ? 'aof' : 'rdb';
+    this.#logger.warn(
+      { appendonly: 'no', save: '' },
+      'Redis keeps no data across a restart (no AOF, no RDB snapshots): when it restarts, registration tokens ' +
+        'and bans are lost and server ids change; turn on appendonly or save (docs/cluster.md)',
+    );
+    return 'none';
   }
 
   /**

@@ -6,16 +6,14 @@
 
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { ClusterLink, redact } from './cluster-link.js';
+import { ClusterLink, connectRedis, type RedisTarget, redisOptions } from './cluster-link.js';
 import { ClusterKeys } from './keys.js';
 import { RedisModerationStore } from './redis-moderation-store.js';
 import { RedisRegistry } from './redis-registry.js';
 import { RedisTokenStore } from './redis-token-store.js';
 
 /** Options of {@link connectCluster}. */
-export interface ClusterOptions {
-  /** `redis://…` or `rediss://…`. */
-  url: string;
+export interface ClusterOptions extends RedisTarget {
   /** Prefix of every key and channel. Default `ms:`. */
   prefix?: string | undefined;
   /** The registration TTL, in ms: listings live that long in Redis without a refresh. */
@@ -49,6 +47,7 @@ export function deadAfter(registrationTtl: number): number {
 export async function connectCluster(options: ClusterOptions): Promise<Cluster> {
   const link = await ClusterLink.connect({
     url: options.url,
+    ca: options.ca,
     prefix: options.prefix,
     deadAfterMs: deadAfter(options.registrationTtl),
     logger: options.logger,
@@ -68,30 +67,32 @@ export async function connectCluster(options: ClusterOptions): Promise<Cluster> 
   }
 }
 
+/** Where Redis is: a URL, or a URL with the CAs to trust for it. */
+type Where = string | RedisTarget;
+
 /** A token store on its own connection, for the `token` commands. */
-export async function openRedisTokenStore(url: string, prefix?: string): Promise<RedisTokenStore> {
-  return new RedisTokenStore({ redis: await openRedis(url), keys: new ClusterKeys(prefix) });
+export async function openRedisTokenStore(target: Where, prefix?: string): Promise<RedisTokenStore> {
+  return new RedisTokenStore({ redis: await openRedis(target), keys: new ClusterKeys(prefix) });
 }
 
 /** The bans and the audit log on their own connection, for the `ban` and `token` commands. */
-export async function openRedisModerationStore(url: string, prefix?: string): Promise<RedisModerationStore> {
-  return new RedisModerationStore({ redis: await openRedis(url), keys: new ClusterKeys(prefix) });
+export async function openRedisModerationStore(target: Where, prefix?: string): Promise<RedisModerationStore> {
+  return new RedisModerationStore({ redis: await openRedis(target), keys: new ClusterKeys(prefix) });
 }
 
 /** One connection for a command: it fails at once rather than retry. */
-async function openRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
+async function openRedis(target: Where): Promise<Redis> {
+  const where = typeof target === 'string' ? { url: target } : target;
+  const redis = new Redis(
+    where.url,
+    redisOptions(where, { connectTimeout: 3000, maxRetriesPerRequest: 1, retryStrategy: () => null }),
+  );
   redis.on('error', () => {});
   try {
-    await redis.connect();
+    await connectRedis(redis, where.url, 5000);
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${redact(url)}: ${(error as Error).message}`);
+    throw error;
   }
   return redis;
 }

@@ -26,6 +26,26 @@ type StoredServer = Omit<ListedServer, 'json'> & { owner: string };
 
 type Change = { o: 'put'; s: StoredServer } | { o: 'del'; id: string } | { o: 'evict'; id: string; holder: string };
 
+/**
+ * `message` (from the changes channel) as a change, or `undefined` for a kind this version does not know.
+ * Throws when it is no message, or a change with bad fields, so that the link logs and drops it.
+ */
+function asChange(message: unknown): Change | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('not a message');
+  const m = message as { o?: unknown; id?: unknown; holder?: unknown; s?: { id?: unknown; owner?: unknown } | null };
+  const valid =
+    m.o === 'put'
+      ? typeof m.s?.id === 'string' && typeof m.s.owner === 'string'
+      : m.o === 'del'
+        ? typeof m.id === 'string'
+        : m.o === 'evict'
+          ? typeof m.id === 'string' && typeof m.holder === 'string'
+          : undefined;
+  if (valid === undefined) return undefined;
+  if (!valid) throw new Error(`a "${String(m.o)}" change without its fields`);
+  return m as Change;
+}
+
 /** Options of {@link RedisRegistry}. */
 export interface RedisRegistryOptions {
   /** Milliseconds a listing lives in Redis without a refresh (the registration TTL). */
@@ -60,7 +80,7 @@ export class RedisRegistry implements Registry {
   readonly #owned = new Map<string, ListedServer>();
   /** Own listings deleted while Redis could not be reached. */
   readonly #pendingDeletes = new Map<string, ListedServer>();
-  #buffer: string[] | undefined;
+  #buffer: Change[] | undefined;
   readonly #resyncs = new Rerun(
     () => this.#resync(),
     (error) => this.#warn('resync failed', error),
@@ -75,8 +95,10 @@ export class RedisRegistry implements Registry {
     this.#max = options.maxServers;
     this.#logger = options.logger;
     link.listen(link.keys.changes, (message) => {
-      if (this.#buffer !== undefined) this.#buffer.push(message);
-      else this.#apply(message);
+      const change = asChange(message);
+      if (change === undefined) return;
+      if (this.#buffer !== undefined) this.#buffer.push(change);
+      else this.#apply(change);
     });
     link.onAvailability((available) => {
       if (available)
@@ -283,8 +305,7 @@ export class RedisRegistry implements Registry {
     return true;
   }
 
-  #apply(message: string): void {
-    const change = JSON.parse(message) as Change;
+  #apply(change: Change): void {
     switch (change.o) {
       case 'put': {
         const stored = change.s;

@@ -131,20 +131,19 @@ export class RemoteJoins {
     if (gone.size > 0) this.#settleOwners(gone);
   }
 
-  #onMessage(text: string): void {
-    let message: Message;
-    try {
-      message = JSON.parse(text) as Message;
-    } catch {
-      this.#logger.warn({}, 'unreadable message on the instance channel');
-      return;
-    }
+  /** A message on this instance's channel, parsed by the link (which logs and drops what throws here). */
+  #onMessage(value: unknown): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a message');
+    const message = value as Message;
+    // The channel carries other kinds too (removals): only joins are read here.
+    if (message.t !== 'join' && message.t !== 'joined') return;
+    if (typeof message.rid !== 'string') throw new Error(`a "${message.t}" message without its id`);
     if (message.t === 'joined') {
       this.#settle(message.rid, message.o);
       return;
     }
-    if (message.t !== 'join') return;
     const { rid, from } = message;
+    if (typeof from !== 'string' || typeof message.sid !== 'string') throw new Error('a join without its server');
     const player: JoinPlayer = { username: message.u, clantag: message.c, password: message.p ?? undefined };
     this.#local(message.sid, player)
       .then((outcome) => {

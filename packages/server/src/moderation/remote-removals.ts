@@ -7,7 +7,6 @@
  */
 
 import type { ClusterLink } from '../cluster/cluster-link.js';
-import type { Logger } from '../logger.js';
 
 /** How a removal sent to another instance went. */
 export type RemoteRemoval = 'removed' | 'not-found' | 'unavailable';
@@ -20,24 +19,21 @@ interface RemoveMessage {
   r: string;
 }
 
-const PREFIX = '{"t":"remove"';
-
 /** Sends removals to the instances that hold the servers, and carries out those sent here. */
 export class RemoteRemovals {
   readonly #link: ClusterLink;
 
   /** `removeLocal`: removes a server this instance holds (see `Gateway.remove`). */
-  constructor(link: ClusterLink, removeLocal: (serverId: string, reason: string) => boolean, logger: Logger) {
+  constructor(link: ClusterLink, removeLocal: (serverId: string, reason: string) => boolean) {
     this.#link = link;
-    link.listen(link.keys.instance(link.id), (text) => {
+    // Parsed by the link, which logs and drops a message this throws on.
+    link.listen(link.keys.instance(link.id), (value) => {
+      const message = value as Partial<RemoveMessage> | null;
       // The channel also carries joins: only removals are read here.
-      if (!text.startsWith(PREFIX)) return;
-      try {
-        const message = JSON.parse(text) as RemoveMessage;
-        removeLocal(message.sid, message.r);
-      } catch (error) {
-        logger.warn({ err: String(error) }, 'unreadable removal on the instance channel');
-      }
+      if (message?.t !== 'remove') return;
+      if (typeof message.sid !== 'string' || typeof message.r !== 'string')
+        throw new Error('a removal without its server');
+      removeLocal(message.sid, message.r);
     });
   }
 

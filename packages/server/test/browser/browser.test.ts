@@ -139,7 +139,11 @@ describe('the server browser page, in Chromium', () => {
     assert.equal(await alpha.getByRole('img', { name: 'Password required' }).count(), 0);
     assert.equal(await row('Bravo Locked').getByRole('img', { name: 'Password required' }).count(), 1);
     assert.equal(await row('Charlie Full').locator('.c-state').textContent(), 'Playing');
-    assert.equal(await alpha.locator('.c-reach').textContent(), 'Not checked', 'probing is off: said so, not "Checking"');
+    assert.equal(
+      await alpha.locator('.c-reach').textContent(),
+      'Not checked',
+      'probing is off: said so, not "Checking"',
+    );
     assert.equal(await page.locator('#f-reachable').count(), 0, 'and no "Reachable only" filter');
     assert.equal(await page.locator('.spark.players .spark-value').textContent(), '23');
     assert.equal(await page.locator('.spark.servers .spark-value').textContent(), '3');
@@ -367,7 +371,8 @@ describe('the server browser page, in Chromium', () => {
     // B moves up and Z comes first: the rows stay where they are, and their text changes.
     await waitForRows(['Steady Z', 'Steady B', 'Steady A']);
     await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-id] .count')[1]?.textContent === '15/16');
-    await new Promise((resolve) => setTimeout(resolve, 400)); // the bar's transition
+    // The bar's transition, to its end.
+    await page.evaluate(() => Promise.all(document.getAnimations().map((animation) => animation.finished)));
     assert.deepEqual(await geometry(), before);
     assert.deepEqual(await page.evaluate(() => (window as unknown as { shifts: string[] }).shifts), []);
   });
