@@ -202,6 +202,41 @@ describe('admin API – servers', () => {
     }
   });
 
+  it('a game server on the SDK that is banned hears 4011 and the reason, stops for good and does not come back', async () => {
+    const gs = new GameServerClient({
+      url: t.wsUrl,
+      regToken: TOKEN,
+      info: { name: 'sdk spammer', port: 37034, map: 'm', playlist: 'p', maxPlayers: 8 },
+      minRegisterGap: 0,
+      backoff: { initial: 50, max: 100 },
+    }).start();
+    let connects = 0;
+    gs.on('connecting', () => connects++);
+    const ban = await (async () => {
+      await gs.whenRegistered(AbortSignal.timeout(3000));
+      const stopped = new Promise<{ code: number; reason: string }>((resolve) => gs.once('stopped', resolve));
+      const res = await t.admin('POST', '/v2/admin/bans', { kind: 'name', value: 'spammer', reason: 'spam' });
+      assert.equal(res.status, 201, res.text);
+      const info = await stopped;
+      assert.deepEqual([info.code, info.reason], [4011, 'spam']);
+      return (res.json as { id: string }).id;
+    })();
+    try {
+      assert.equal(gs.status.state, 'stopped');
+      const before = connects;
+      // Four backoff periods: a client that reconnected would have by now.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(connects, before, 'no reconnect');
+      assert.equal(
+        (await t.list()).find((s) => s.name === 'sdk spammer'),
+        undefined,
+      );
+    } finally {
+      await gs.close();
+      await t.admin('DELETE', `/v2/admin/bans/${ban}`);
+    }
+  });
+
   it('DELETE of a server that is not listed is 404 SERVER_NOT_FOUND and audits nothing', async () => {
     const before = (await t.admin('GET', '/v2/admin/audit')).json as unknown[];
     const res = await t.admin('DELETE', '/v2/admin/servers/not-a-server?reason=x');
