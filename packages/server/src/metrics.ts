@@ -73,6 +73,17 @@ function bindLabels<V extends string>(counter: Counter<string>, values: readonly
   return bound;
 }
 
+/** A histogram of the seconds requests took to the player, by outcome (5 ms to 10 s). */
+function durations(registers: PromRegistry[], name: string, help: string): Histogram<'outcome'> {
+  return new Histogram({
+    name,
+    help,
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+}
+
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
   connections(): number;
@@ -160,13 +171,11 @@ export class ServerMetrics {
       labelNames: ['outcome'] as const,
       registers,
     });
-    this.#joinSeconds = new Histogram({
-      name: 'masterserver_join_duration_seconds',
-      help: 'Time from a join request to its outcome, for joins sent to a game server.',
-      labelNames: ['outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    this.#joinSeconds = durations(
       registers,
-    });
+      'masterserver_join_duration_seconds',
+      'Time from a join request to its outcome, for joins sent to a game server.',
+    );
     const quickPlays = new Counter<'outcome'>({
       name: 'masterserver_quickplays_total',
       help: 'Quick plays by outcome.',
@@ -181,13 +190,11 @@ export class ServerMetrics {
       registers,
     });
     this.#quickPlayTries = bindLabels(quickPlayTries, QUICK_PLAY_TRY_OUTCOMES);
-    this.#quickPlaySeconds = new Histogram({
-      name: 'masterserver_quickplay_duration_seconds',
-      help: 'Time from a quick play request to its outcome, for quick plays that tried a server.',
-      labelNames: ['outcome'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    this.#quickPlaySeconds = durations(
       registers,
-    });
+      'masterserver_quickplay_duration_seconds',
+      'Time from a quick play request to its outcome, for quick plays that tried a server.',
+    );
     const unauthorized = new Counter<'reason'>({
       name: 'masterserver_join_unauthorized_total',
       help: 'Joins and quick plays refused 401 for their bearer token, by reason.',

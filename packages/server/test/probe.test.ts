@@ -36,7 +36,11 @@ const prober = (t: TestMs): Prober => {
   return probe;
 };
 
-describe('reachability probe, mode mark (the default): listed at once, the verdict in `reachable`', () => {
+/**
+ * The masterservers (probing in `mode`) and game ports a group of tests starts, all closed after the group: `ms`
+ * starts one, `ports` keeps the ports to close.
+ */
+function probingGroup(mode: 'mark' | 'require') {
   const started: TestMs[] = [];
   const ports: GamePort[] = [];
   after(async () => {
@@ -44,10 +48,15 @@ describe('reachability probe, mode mark (the default): listed at once, the verdi
     for (const t of started) await t.close();
   });
   const ms = async (options?: MasterServerOptions) => {
-    const t = await probing(options);
+    const t = await probing({ verifyReachability: mode, ...options });
     started.push(t);
     return t;
   };
+  return { ms, ports };
+}
+
+describe('reachability probe, mode mark (the default): listed at once, the verdict in `reachable`', () => {
+  const { ms, ports } = probingGroup('mark');
 
   it('a game port that answers is listed as reachable; before the answer the field is null', async () => {
     const t = await ms();
@@ -125,17 +134,7 @@ describe('reachability probe, mode mark (the default): listed at once, the verdi
 });
 
 describe('reachability probe, mode require: only reachable servers are listed', () => {
-  const started: TestMs[] = [];
-  const ports: GamePort[] = [];
-  after(async () => {
-    for (const port of ports) await port.close();
-    for (const t of started) await t.close();
-  });
-  const ms = async (options?: MasterServerOptions) => {
-    const t = await probing({ verifyReachability: 'require', ...options });
-    started.push(t);
-    return t;
-  };
+  const { ms, ports } = probingGroup('require');
 
   it('a registration whose game port answers is answered with success once it did, and listed as reachable', async () => {
     const t = await ms();

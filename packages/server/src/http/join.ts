@@ -7,12 +7,12 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
+import type { PlayerNames } from '@masterserver/protocol';
 import { type JoinOutcome, type JoinOutcomeKind, NOT_SENT } from '../joins/outcome.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { JoinMetricOutcome } from '../metrics.js';
 import { sendError } from './errors.js';
-import { admitPlayer, type PlayerRequestContext, type PlayerRoute } from './player-request.js';
+import { admitPlayer, type PlayerRequestContext, type PlayerRoute, withPlayerNames } from './player-request.js';
 import { sendJson } from './respond.js';
 
 /** A valid join body. */
@@ -31,20 +31,18 @@ export interface JoinBody {
  */
 export function parseJoinBody(value: unknown, withPlayer: boolean): JoinBody | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
-  const { serverId, password, username, clantag } = value as Record<string, unknown>;
+  const fields = value as Record<string, unknown>;
+  const { serverId, password } = fields;
   if (typeof serverId !== 'string' || serverId === '') return 'serverId must be a non-empty string';
   if (password !== undefined && password !== null && typeof password !== 'string') {
     return 'password must be a string when present';
   }
   const body: JoinBody = { serverId, password: typeof password === 'string' ? password : undefined, player: undefined };
-  if (!withPlayer) return body;
-  const player = checkPlayerNames(username, clantag);
-  if (typeof player === 'string') return player;
-  body.player = player;
-  return body;
+  return withPlayerNames(body, fields, withPlayer);
 }
 
-const METRIC_OUTCOME: Record<JoinOutcomeKind, JoinMetricOutcome> = {
+/** The join metric's label of each outcome. */
+export const JOIN_METRIC = {
   accepted: 'accepted',
   rejected: 'rejected',
   'not-found': 'not_found',
@@ -53,7 +51,7 @@ const METRIC_OUTCOME: Record<JoinOutcomeKind, JoinMetricOutcome> = {
   busy: 'busy',
   gone: 'gone',
   unavailable: 'unavailable',
-};
+} as const satisfies Record<JoinOutcomeKind, JoinMetricOutcome>;
 
 /** Sends the response for a join's outcome. */
 export function sendJoinOutcome(res: ServerResponse, outcome: JoinOutcome): void {
@@ -105,7 +103,7 @@ export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: Se
   const outcome = await ctx.joins.join(body.serverId, { ...player, password: body.password });
   const seconds = (performance.now() - started) / 1000;
   const sent = !NOT_SENT.has(outcome.kind);
-  ctx.metrics.join(METRIC_OUTCOME[outcome.kind], sent ? seconds : undefined);
+  ctx.metrics.join(JOIN_METRIC[outcome.kind], sent ? seconds : undefined);
   ctx.logger.info(
     { serverId: body.serverId, username: player.username, outcome: outcome.kind, ms: Math.round(seconds * 1000) },
     'join',

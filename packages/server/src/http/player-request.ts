@@ -9,7 +9,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PlayerNames } from '@masterserver/protocol';
+import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
 import type { AuthResult, PlayerAuthenticator, PlayerIdentity } from '../auth/player-auth.js';
 import type { JoinPlayer } from '../joins/outcome.js';
 import type { Logger } from '../logger.js';
@@ -40,6 +40,22 @@ export type PlayerBodyParser<B extends { player?: PlayerNames | undefined }> = (
   value: unknown,
   withPlayer: boolean,
 ) => B | string;
+
+/**
+ * `body` with the player its JSON `fields` name (`username`, and `clantag` absent or `null` as `''`, by the rules
+ * of `checkPlayerNames`) when `withPlayer`; else `body` as it is. A message naming the bad field otherwise.
+ */
+export function withPlayerNames<B extends { player?: PlayerNames | undefined }>(
+  body: B,
+  fields: Record<string, unknown>,
+  withPlayer: boolean,
+): B | string {
+  if (!withPlayer) return body;
+  const player = checkPlayerNames(fields.username, fields.clantag);
+  if (typeof player === 'string') return player;
+  body.player = player;
+  return body;
+}
 
 /** An admitted request: the player and the checked body. */
 export interface AdmittedPlayer<B> {

@@ -7,12 +7,13 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkPlayerNames, codePointLength, InfoLimits, type PlayerNames } from '@masterserver/protocol';
+import { codePointLength, InfoLimits, type PlayerNames } from '@masterserver/protocol';
 import type { QuickPlay, QuickPlayCandidates, QuickPlayTryOutcome, QuickPlayWish } from '../joins/quickplay.js';
 import type { QuickPlayTryMetricOutcome } from '../metrics.js';
 import { sendError } from './errors.js';
+import { JOIN_METRIC } from './join.js';
 import type { ListFilter } from './list-query.js';
-import { admitPlayer, type PlayerRequestContext, type PlayerRoute } from './player-request.js';
+import { admitPlayer, type PlayerRequestContext, type PlayerRoute, withPlayerNames } from './player-request.js';
 import { sendJson } from './respond.js';
 import type { ListSnapshot } from './server-list.js';
 
@@ -46,25 +47,10 @@ export function parseQuickPlayBody(value: unknown, withPlayer: boolean): QuickPl
   if (typeof playlist === 'object') return playlist.bad;
   const map = wish(fields.map, 'map');
   if (typeof map === 'object') return map.bad;
-  const body: QuickPlayBody = { playlist, map };
-  if (!withPlayer) return body;
-  const player = checkPlayerNames(fields.username, fields.clantag);
-  if (typeof player === 'string') return player;
-  body.player = player;
-  return body;
+  return withPlayerNames<QuickPlayBody>({ playlist, map }, fields, withPlayer);
 }
 
-const TRY_METRIC: Record<QuickPlayTryOutcome, QuickPlayTryMetricOutcome> = {
-  accepted: 'accepted',
-  rejected: 'rejected',
-  'not-found': 'not_found',
-  'wrong-password': 'wrong_password',
-  timeout: 'timeout',
-  busy: 'busy',
-  gone: 'gone',
-  unavailable: 'unavailable',
-  slow: 'slow',
-};
+const TRY_METRIC: Record<QuickPlayTryOutcome, QuickPlayTryMetricOutcome> = { ...JOIN_METRIC, slow: 'slow' };
 
 /** The metric label of a try's outcome. */
 export const quickPlayTryMetric = (outcome: QuickPlayTryOutcome): QuickPlayTryMetricOutcome => TRY_METRIC[outcome];
