@@ -102,12 +102,18 @@ export async function run({ quick, log }) {
         quickplay: true,
         before: async () => {
           await ms.ask({ cmd: 'delay' }, 'delay');
+          await ms.ask({ cmd: 'gc' }, 'gc');
           return timedJoins(ms.url);
         },
         after: async (timedBefore) => {
           const loopDelay = await ms.ask({ cmd: 'delay' }, 'delay');
+          const { byKind: gc } = await ms.ask({ cmd: 'gc' }, 'gc');
           const timedAfter = await timedJoins(ms.url);
-          return { loopDelay, within5ms: (timedAfter.fast - timedBefore.fast) / (timedAfter.all - timedBefore.all) };
+          return {
+            loopDelay,
+            gc,
+            within5ms: (timedAfter.fast - timedBefore.fast) / (timedAfter.all - timedBefore.all),
+          };
         },
       },
       settings,
@@ -116,7 +122,8 @@ export async function run({ quick, log }) {
     await ms.stop();
   }
   const { result, after, serverCpu } = cand;
-  const { loopDelay, within5ms } = cand.extra;
+  const { loopDelay, within5ms, gc } = cand.extra;
+  const pauses = (kind) => gc[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
   const b = base.result.latencies;
   const describe = (who, r, cpu) =>
     `  ${who}: ${r.result.sent} joins at ${settings.rate}/s: p50 ${r.result.latencies.p50.toFixed(2)} ms, ` +
@@ -148,6 +155,14 @@ export async function run({ quick, log }) {
     { label: label('p99.9'), value: p999, unit: 'ms', ...versus(p999, b.p999), key: 'p999' },
     // How long the masterserver's own event loop was held up, and the driver's: latency beyond these is queueing.
     {
+      label: '  server CPU per join',
+      value: (serverCpu * 1e6) / settings.rate,
+      unit: 'µs',
+      baseline: (base.serverCpu * 1e6) / settings.rate,
+      ratio: base.serverCpu / serverCpu,
+      key: 'cpu',
+    },
+    {
       label: `quick play latency p99, ${settings.rate.toLocaleString('en')}/s, vs the join p99`,
       value: cand.quickplay.latencies.p99,
       unit: 'ms',
@@ -166,6 +181,13 @@ export async function run({ quick, log }) {
       key: 'loop',
     },
     {
+      label: 'GC pauses during the joins: scavenges (max)',
+      value: pauses('scavenge').count,
+      unit: `(max ${pauses('scavenge').maxMs.toFixed(1)} ms)`,
+      note: `mark-compacts: ${pauses('mark-compact').count} (max ${pauses('mark-compact').maxMs.toFixed(1)} ms)`,
+      key: 'gc',
+    },
+    {
       label: 'joins the masterserver answered within 5 ms (its own histogram)',
       value: within5ms * 100,
       unit: '%',
@@ -180,6 +202,7 @@ export async function run({ quick, log }) {
     serverCpu,
     baselineCpu: base.serverCpu,
     loopDelay,
+    gc,
     within5ms,
     result,
     baseline: base.result,

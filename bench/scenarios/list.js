@@ -14,6 +14,7 @@ import {
   pct,
   runLoad,
   SATURATED,
+  serverCpu,
   startBaseline,
   startMs,
 } from '../lib.js';
@@ -77,15 +78,23 @@ export async function run({ quick, log }) {
           }
           return r;
         };
+        // Each load window with the server's CPU time around it: µs of server CPU per request, beside the rate.
+        const measure = async (server, target) => {
+          const { result, cpu } = await serverCpu(server, async () =>
+            checked(await cannon(target, headers, status, bytes, settings)),
+          );
+          return { ...result, serverCpu: cpu, cpuUs: (cpu * 1e6) / result.rps };
+        };
         const pairs = await pairedRounds(
           settings.rounds,
-          async () => checked(await cannon(baseUrl, headers, status, bytes, settings)),
-          async () => checked(await cannon(url, headers, status, bytes, settings)),
+          () => measure(baseline, baseUrl),
+          () => measure(ms, url),
         );
         for (const { round, base, cand } of pairs) {
           details.runs.push({ count, name, round, baseline: base, masterserver: cand });
           log(
-            `  ${count} ${name} round ${round + 1}: ms ${Math.round(cand.rps)}/s, constant ${Math.round(base.rps)}/s, ` +
+            `  ${count} ${name} round ${round + 1}: ms ${Math.round(cand.rps)}/s (${cand.cpuUs.toFixed(1)} µs cpu/req), ` +
+              `constant ${Math.round(base.rps)}/s (${base.cpuUs.toFixed(1)} µs cpu/req), ` +
               `${cand.tool} cpu ${pct(Math.max(base.cpu, cand.cpu))}`,
           );
         }
@@ -105,6 +114,16 @@ export async function run({ quick, log }) {
           met: target ? ratio >= 0.8 : undefined,
           note: cpu > SATURATED ? `load generator saturated (${pct(cpu)})` : undefined,
           key: `${count}-${name}`,
+        });
+        // CPU per request: steadier than the rate on a machine whose cores the load generator shares.
+        const perCpu = medianPair(pairs, (p) => p.base.cpuUs / p.cand.cpuUs);
+        rows.push({
+          label: `  server CPU per request, ${count.toLocaleString('en')} ${name}`,
+          value: perCpu.cand.cpuUs,
+          unit: 'µs',
+          baseline: perCpu.base.cpuUs,
+          ratio: perCpu.base.cpuUs / perCpu.cand.cpuUs,
+          key: `${count}-${name}-cpu`,
         });
       }
     } finally {

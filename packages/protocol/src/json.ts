@@ -18,6 +18,8 @@
  * @module
  */
 
+import { BACKSLASH, DOT, LOWER_E, MAX_EXACT_DIGITS, MINUS, NINE, QUOTE, UPPER_E, ZERO } from './chars.js';
+
 /** A JSON number written with a fraction or an exponent, kept as its source text. */
 export class JsonDecimal {
   /** The number exactly as it was written, e.g. `1.0` or `1e3`. */
@@ -59,17 +61,6 @@ export class JsonSyntaxError extends SyntaxError {
 export function parseJson(text: string): JsonValue {
   return needsExactParse(text) ? parseExact(text) : (JSON.parse(text) as JsonValue);
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const MINUS = 0x2d;
-const DOT = 0x2e;
-const ZERO = 0x30;
-const NINE = 0x39;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
-/** More digits than this may not fit a double exactly (2^53 has 16). */
-const MAX_EXACT_DIGITS = 15;
 
 /**
  * True when `JSON.parse` might not return every number of `text` exactly: some

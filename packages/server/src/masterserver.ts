@@ -182,11 +182,12 @@ export class MasterServer {
         return;
       }
       if (this.#closing !== undefined) res.setHeader('connection', 'close');
-      else {
+      handle(req, res);
+      // Only an answer still to come is tracked (the list and most errors are answered at once).
+      if (!res.writableEnded && this.#closing === undefined) {
         inFlight.add(res);
         res.on('close', settled);
       }
-      handle(req, res);
     };
   }
 

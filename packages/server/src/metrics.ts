@@ -39,6 +39,15 @@ export type QuickPlayMetricOutcome = 'joined' | 'none' | 'bad_request' | 'unauth
 /** How one server tried by a quick play answered, as counted (`slow`: not within its share of the time). */
 export type QuickPlayTryMetricOutcome = Exclude<JoinMetricOutcome, 'bad_request' | 'unauthorized' | 'banned'> | 'slow';
 
+const REGISTRATION_OUTCOMES: readonly RegistrationOutcome[] = [
+  'success',
+  'invalid_token',
+  'invalid_info',
+  'rate_limited',
+  'list_full',
+  'unreachable',
+  'banned',
+];
 const QUICK_PLAY_OUTCOMES: readonly QuickPlayMetricOutcome[] = [
   'joined',
   'none',
@@ -59,18 +68,52 @@ const QUICK_PLAY_TRY_OUTCOMES: readonly QuickPlayTryMetricOutcome[] = [
 ];
 
 /**
- * The counter of each of `values` of a one-label counter, bound once (counting
- * then costs an addition) and exported at 0 from the start, so that every
- * series exists before its first event.
+ * Counts by label values kept as plain numbers and handed to a Prometheus counter when it is scraped: counting
+ * is an addition (prom-client hashes and checks the labels on every `inc`, bound or not).
  */
-function bindLabels<V extends string>(counter: Counter<string>, values: readonly V[]): Record<V, { inc(): void }> {
-  const bound = {} as Record<V, { inc(): void }>;
-  for (const value of values) {
-    const child = counter.labels(value);
-    child.inc(0);
-    bound[value] = child;
+class Tally {
+  readonly #counts = new Map<string, number>();
+  readonly #labelNames: readonly string[];
+
+  /** A counter `name` with one label per name in `labelNames`, read from this tally at each scrape. */
+  constructor(registers: PromRegistry[], name: string, help: string, labelNames: readonly string[]) {
+    this.#labelNames = labelNames;
+    const counts = this.#counts;
+    const names = labelNames;
+    new Counter({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, count] of counts) {
+          const values = key.split('\u0000');
+          this.inc(Object.fromEntries(names.map((label, i) => [label, values[i] as string])), count);
+        }
+      },
+    });
   }
-  return bound;
+
+  /** Makes the series of `values` exist (at 0) before its first event. */
+  zero(...values: string[]): this {
+    const key = values.join('\u0000');
+    if (!this.#counts.has(key)) this.#counts.set(key, 0);
+    return this;
+  }
+
+  /** Counts one event of the label values `values` (one per label name). */
+  inc(...values: string[]): void {
+    const key = this.#labelNames.length === 1 ? (values[0] as string) : values.join('\u0000');
+    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+  }
+}
+
+/** A tally of one label whose every value is known: each exported at 0 from the start. */
+function tally(registers: PromRegistry[], name: string, help: string, label: string, values: readonly string[]): Tally {
+  const counts = new Tally(registers, name, help, [label]);
+  for (const value of values) counts.zero(value);
+  return counts;
 }
 
 /** A histogram of the seconds requests took to the player, by outcome (5 ms to 10 s). */
@@ -104,14 +147,14 @@ export interface ProbeMetrics {
 export class ServerMetrics {
   /** The Prometheus registry to expose. */
   readonly registry = new PromRegistry();
-  readonly #registrations: Record<RegistrationOutcome, { inc(): void }>;
-  readonly #closes: Counter<'code'>;
-  readonly #joins: Counter<'outcome'>;
+  readonly #registrations: Tally;
+  readonly #closes: Tally;
+  readonly #joins: Tally;
   readonly #joinSeconds: Histogram<'outcome'>;
-  readonly #unauthorized: Record<UnauthorizedReason, { inc(): void }>;
-  readonly #http: Counter<'route' | 'status'>;
-  readonly #quickPlays: Record<QuickPlayMetricOutcome, { inc(): void }>;
-  readonly #quickPlayTries: Record<QuickPlayTryMetricOutcome, { inc(): void }>;
+  readonly #unauthorized: Tally;
+  readonly #http: Tally;
+  readonly #quickPlays: Tally;
+  readonly #quickPlayTries: Tally;
   readonly #quickPlaySeconds: Histogram<'outcome'>;
   /** What the reachability probe counts. */
   readonly probeEvents: ProbeMetrics;
@@ -143,109 +186,93 @@ export class ServerMetrics {
         this.set(sources.players());
       },
     });
-    const registrations = new Counter({
-      name: 'masterserver_registrations_total',
-      help: 'Registration requests by outcome.',
-      labelNames: ['outcome'] as const,
+    this.#registrations = tally(
       registers,
-    });
-    const outcomes: RegistrationOutcome[] = [
-      'success',
-      'invalid_token',
-      'invalid_info',
-      'rate_limited',
-      'list_full',
-      'unreachable',
-      'banned',
-    ];
-    this.#registrations = bindLabels(registrations, outcomes);
-    this.#closes = new Counter({
-      name: 'masterserver_gs_closes_total',
-      help: 'Game-server connections closed, by close code.',
-      labelNames: ['code'] as const,
+      'masterserver_registrations_total',
+      'Registration requests by outcome.',
+      'outcome',
+      REGISTRATION_OUTCOMES,
+    );
+    this.#closes = new Tally(
       registers,
-    });
-    this.#joins = new Counter({
-      name: 'masterserver_joins_total',
-      help: 'Player joins by outcome.',
-      labelNames: ['outcome'] as const,
-      registers,
-    });
+      'masterserver_gs_closes_total',
+      'Game-server connections closed, by close code.',
+      ['code'],
+    );
+    this.#joins = new Tally(registers, 'masterserver_joins_total', 'Player joins by outcome.', ['outcome']);
     this.#joinSeconds = durations(
       registers,
       'masterserver_join_duration_seconds',
       'Time from a join request to its outcome, for joins sent to a game server.',
     );
-    const quickPlays = new Counter<'outcome'>({
-      name: 'masterserver_quickplays_total',
-      help: 'Quick plays by outcome.',
-      labelNames: ['outcome'] as const,
+    this.#quickPlays = tally(
       registers,
-    });
-    this.#quickPlays = bindLabels(quickPlays, QUICK_PLAY_OUTCOMES);
-    const quickPlayTries = new Counter<'outcome'>({
-      name: 'masterserver_quickplay_tries_total',
-      help: 'Servers tried by quick plays, by how each answered.',
-      labelNames: ['outcome'] as const,
+      'masterserver_quickplays_total',
+      'Quick plays by outcome.',
+      'outcome',
+      QUICK_PLAY_OUTCOMES,
+    );
+    this.#quickPlayTries = tally(
       registers,
-    });
-    this.#quickPlayTries = bindLabels(quickPlayTries, QUICK_PLAY_TRY_OUTCOMES);
+      'masterserver_quickplay_tries_total',
+      'Servers tried by quick plays, by how each answered.',
+      'outcome',
+      QUICK_PLAY_TRY_OUTCOMES,
+    );
     this.#quickPlaySeconds = durations(
       registers,
       'masterserver_quickplay_duration_seconds',
       'Time from a quick play request to its outcome, for quick plays that tried a server.',
     );
-    const unauthorized = new Counter<'reason'>({
-      name: 'masterserver_join_unauthorized_total',
-      help: 'Joins and quick plays refused 401 for their bearer token, by reason.',
-      labelNames: ['reason'] as const,
+    this.#unauthorized = tally(
       registers,
-    });
-    this.#unauthorized = bindLabels(unauthorized, UNAUTHORIZED_REASONS);
-    this.#http = new Counter({
-      name: 'masterserver_http_requests_total',
-      help: 'HTTP requests by route and status.',
-      labelNames: ['route', 'status'] as const,
-      registers,
-    });
+      'masterserver_join_unauthorized_total',
+      'Joins and quick plays refused 401 for their bearer token, by reason.',
+      'reason',
+      UNAUTHORIZED_REASONS,
+    );
+    this.#http = new Tally(registers, 'masterserver_http_requests_total', 'HTTP requests by route and status.', [
+      'route',
+      'status',
+    ]);
     this.probeEvents = probeMetrics(registers, sources);
   }
 
   /** Counts a registration. */
   registration(outcome: RegistrationOutcome): void {
-    this.#registrations[outcome].inc();
+    this.#registrations.inc(outcome);
   }
 
   /** Counts a closed game-server connection. */
   closed(code: number): void {
-    this.#closes.labels(String(code)).inc();
+    this.#closes.inc(String(code));
   }
 
   /** Counts a join; `seconds` when it was sent to a game server. */
   join(outcome: JoinMetricOutcome, seconds?: number): void {
-    this.#joins.labels(outcome).inc();
+    this.#joins.inc(outcome);
     if (seconds !== undefined) this.#joinSeconds.labels(outcome).observe(seconds);
   }
 
   /** Counts a join or quick play refused for its bearer token, by the reason (its outcome is counted apart). */
   unauthorizedPlayer(reason: UnauthorizedReason): void {
-    this.#unauthorized[reason].inc();
+    this.#unauthorized.inc(reason);
   }
 
   /** Counts a quick play; `seconds` when it tried a server. */
   quickPlay(outcome: QuickPlayMetricOutcome, seconds?: number): void {
-    this.#quickPlays[outcome].inc();
+    this.#quickPlays.inc(outcome);
     if (seconds !== undefined) this.#quickPlaySeconds.labels(outcome).observe(seconds);
   }
 
   /** Counts a server tried by a quick play, by how it answered. */
   quickPlayTry(outcome: QuickPlayTryMetricOutcome): void {
-    this.#quickPlayTries[outcome].inc();
+    this.#quickPlayTries.inc(outcome);
   }
 
   /** Counts an HTTP request. */
   http(route: string, status: number): void {
-    this.#http.labels(route, String(status)).inc();
+    this.#http.inc(route, String(status));
   }
 
   /** The exposition text and its content type. */
@@ -268,13 +295,14 @@ function probeMetrics(registers: PromRegistry[], sources: MetricsSources): Probe
       this.labels('unknown').set(counts.unknown);
     },
   });
-  const sent = new Counter({ name: 'masterserver_probes_sent_total', help: 'Probe datagrams sent.', registers });
-  const received = new Counter({
-    name: 'masterserver_probe_datagrams_total',
-    help: 'Datagrams received on the probe socket: answers taken, and everything else dropped.',
-    labelNames: ['result'] as const,
+  const sent = new Tally(registers, 'masterserver_probes_sent_total', 'Probe datagrams sent.', []).zero();
+  const received = tally(
     registers,
-  });
+    'masterserver_probe_datagrams_total',
+    'Datagrams received on the probe socket: answers taken, and everything else dropped.',
+    'result',
+    ['answer', 'dropped'],
+  );
   const rounds = new Histogram({
     name: 'masterserver_probe_round_seconds',
     help: 'Time from the first probe of a round to its verdict.',
@@ -282,16 +310,11 @@ function probeMetrics(registers: PromRegistry[], sources: MetricsSources): Probe
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 1.5, 2.5, 5],
     registers,
   });
-  const answer = received.labels('answer');
-  const dropped = received.labels('dropped');
-  sent.inc(0);
-  answer.inc(0);
-  dropped.inc(0);
   const reachable = rounds.labels('reachable');
   const unreachable = rounds.labels('unreachable');
   return {
     sent: () => sent.inc(),
-    received: (accepted) => (accepted ? answer : dropped).inc(),
+    received: (accepted) => received.inc(accepted ? 'answer' : 'dropped'),
     verdict: (ok, seconds) => (ok ? reachable : unreachable).observe(seconds),
   };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { delay, waitFor } from '@masterserver/testing';
+import { RegistrationTtl } from '../src/gateway/liveness.js';
 import { SerialQueue } from '../src/gateway/serial-queue.js';
 import { normalizeIp } from '../src/net/addresses.js';
 import { ServerIds } from '../src/registry/server-ids.js';
@@ -99,5 +101,25 @@ describe('ServerIds: stable ids from addresses (docs/protocol.md#registration)',
   it('another secret gives other ids', () => {
     assert.notEqual(new ServerIds(secret).of('1.2.3.4', 5), new ServerIds(Buffer.alloc(32, 8)).of('1.2.3.4', 5));
     assert.throws(() => new ServerIds(Buffer.alloc(8)), /at least 16 bytes/);
+  });
+});
+
+describe('RegistrationTtl: the registration TTL without a timer per registration', () => {
+  it('runs out a TTL after the last restart, tells the generation, and a restart after it arms it again', async () => {
+    const expired: number[] = [];
+    const ttl = new RegistrationTtl(60, { ttlExpired: (generation) => expired.push(generation) });
+    const started = performance.now();
+    await delay(35);
+    ttl.restart();
+    await waitFor('the first expiry', () => expired.length === 1, 2000, 5);
+    assert.ok(performance.now() - started >= 35 + 59, 'a TTL after the restart, not after the start');
+    assert.deepEqual(expired, [1]);
+    ttl.restart();
+    await waitFor('armed again by the restart', () => expired.length === 2, 2000, 5);
+    assert.deepEqual(expired, [1, 2]);
+    ttl.stop();
+    ttl.restart();
+    await delay(100);
+    assert.equal(expired.length, 2, 'stopped: never again');
   });
 });

@@ -112,8 +112,9 @@ describe('PendingJoins: the joins waiting on one game server', () => {
     const desk = new JoinDesk({ joinTimeout: 1000, convReservation: 60_000, maxPendingJoins: 4 });
     const joins = new PendingJoins(desk);
     const sent: string[] = [];
-    const accepted = joins.request(address, player, (text) => sent.push(text));
-    const rejected = joins.request(address, player, (text) => sent.push(text));
+    const socket = { send: (text: string) => sent.push(text) };
+    const accepted = joins.request(address, player, socket);
+    const rejected = joins.request(address, player, socket);
     assert.equal(joins.size, 2);
     assert.ok(joins.isAwaiting('1') && joins.isAwaiting('2') && !joins.isAwaiting('3'));
     const first = JSON.parse(sent[0] as string) as { sessionToken: string; conv: number };
@@ -148,7 +149,7 @@ describe('PendingJoins: the joins waiting on one game server', () => {
     const desk = new JoinDesk({ joinTimeout: 50, convReservation: 60_000, maxPendingJoins: 2 });
     const joins = new PendingJoins(desk);
     let sent = 0;
-    const send = () => sent++;
+    const send = { send: () => sent++ };
     const slow = joins.request(address, player, send);
     const other = joins.request(address, player, send);
     assert.deepEqual(await joins.request(address, player, send), { kind: 'busy' });

@@ -18,15 +18,16 @@ import {
   type JoinResponse,
   MessageType,
   ProtocolError,
+  RegistrationEcho,
   type RegistrationRequest,
 } from '@masterserver/protocol';
 import type { JoinOutcome, JoinPlayer } from '../joins/outcome.js';
 import { type JoinDesk, PendingJoins } from '../joins/pending.js';
-import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
+import { isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import type { ResolvedOptions } from '../options.js';
-import type { ListedServer } from '../registry/registry.js';
+import { type ListedServer, sameInfo } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import type { GsSocket } from './gs-socket.js';
 import { Listing, type ListingContext, type ListOutcome } from './listing.js';
@@ -55,6 +56,9 @@ export type ConnectionState = 'open' | 'closing' | 'closed';
 /** Registrations waiting their turn on one connection before the socket stops being read. */
 const MAX_QUEUED = 8;
 
+/** The decoder's question for a connection with no join waiting: no response is awaited. */
+const NOTHING_AWAITED = (): boolean => false;
+
 /** The MS side of one game server's WebSocket. */
 export class GsConnection {
   /** The client IP the listing's address uses. */
@@ -74,6 +78,8 @@ export class GsConnection {
   readonly #heartbeat: Heartbeat;
   /** Joins waiting on the game server; created with the first join. */
   #joins: PendingJoins | undefined;
+  /** The last registration, to take its repeats without decoding them; made when a listing is first repeated. */
+  #echo: RegistrationEcho | undefined;
   /** The close this side started, if it did. */
   #sent: { code: number; reason: string } | undefined;
 
@@ -142,6 +148,16 @@ export class GsConnection {
     }
   }
 
+  /** {@link enqueue} of a registration while nothing waits, without a task to make. */
+  #run(registration: RegistrationRequest): void {
+    try {
+      const result = this.#register(registration);
+      if (isPromise(result)) this.#asyncQueue().track(result);
+    } catch (error) {
+      this.#internalError(error);
+    }
+  }
+
   #asyncQueue(): SerialQueue {
     const socket = this.#socket;
     this.#queue ??= new SerialQueue(MAX_QUEUED, {
@@ -158,10 +174,8 @@ export class GsConnection {
     if (this.#state !== 'open' || listed === undefined) return Promise.resolve({ kind: 'not-found' });
     if (!this.#listing.admits(player.password)) return Promise.resolve({ kind: 'wrong-password' });
     this.#joins ??= new PendingJoins(this.#ctx.joins);
-    return this.#joins.request({ serverId: listed.id, ip: listed.ip, port: listed.port }, player, this.#send);
+    return this.#joins.request({ serverId: listed.id, ip: listed.ip, port: listed.port }, player, this.#socket);
   }
-
-  readonly #send = (text: string): void => this.#socket.send(text);
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     // Nothing that arrives after a violation, or once the close started, is acted on.
@@ -170,9 +184,16 @@ export class GsConnection {
       this.#violation(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
       return;
     }
+    // A registration repeated but for its id is taken as it is: the last one's checks hold for it.
+    const repeated = this.#echo?.match(data);
+    if (repeated !== undefined) {
+      this.#take(repeated);
+      return;
+    }
+    const text = data.toString();
     let message: ReturnType<typeof decodeAtMasterServer>;
     try {
-      message = decodeAtMasterServer(data.toString(), this.#isAwaiting);
+      message = decodeAtMasterServer(text, this.#joins?.isAwaiting ?? NOTHING_AWAITED);
     } catch (error) {
       if (error instanceof ProtocolError) this.#violation(error.closeCode, error.reason);
       else this.#internalError(error);
@@ -181,13 +202,23 @@ export class GsConnection {
     if (message === undefined) return;
     if (message.metadata.type === MessageType.REGISTRATION) {
       const registration = message as RegistrationRequest;
-      this.enqueue(() => this.#register(registration));
+      // A game server repeating its listing is likely to repeat this message: remember it to take the repeats.
+      const listed = this.#listing.server;
+      if (listed !== undefined && sameInfo(listed, registration.info)) {
+        this.#echo ??= new RegistrationEcho();
+        this.#echo.remember(data, text, registration);
+      } else this.#echo?.forget();
+      this.#take(registration);
     } else {
       this.#joins?.answered(message as JoinResponse);
     }
   }
 
-  readonly #isAwaiting = (id: string): boolean => this.#joins?.isAwaiting(id) === true;
+  #take(registration: RegistrationRequest): void {
+    // Nothing waits (the registry answers at once): no task to make, it runs now.
+    if (this.#queue === undefined) this.#run(registration);
+    else this.enqueue(() => this.#register(registration));
+  }
 
   /** Closes for a broken rule once the registrations that arrived before it are answered. */
   #violation(code: number, reason: string): void {
@@ -205,12 +236,16 @@ export class GsConnection {
     if (this.#state !== 'open') return;
     const { id } = request.metadata;
     const now = Date.now();
-    const admitted = this.#policy.check(request, now);
+    const admitted = this.#policy.check(request, now, this.#listing.server);
     if ('refused' in admitted) return this.#refuse(id, admitted, now);
-    return andThen(this.#listing.list(admitted.info, admitted.tokenId), (outcome: ListOutcome) => {
-      if (outcome === 'listed') this.#registered(id);
-      else if (outcome !== 'closed') return this.#refuse(id, outcome, now);
-    });
+    const listed = this.#listing.list(admitted.info, admitted.tokenId, now);
+    if (isPromise(listed)) return listed.then((outcome) => this.#answer(id, outcome, now));
+    return this.#answer(id, listed, now);
+  }
+
+  #answer(id: Int64, outcome: ListOutcome, now: number): MaybePromise<void> {
+    if (outcome === 'listed') this.#registered(id);
+    else if (outcome !== 'closed') return this.#refuse(id, outcome, now);
   }
 
   #registered(id: Int64): void {

@@ -84,14 +84,16 @@ export class Listing implements VerdictListener, TtlOwner {
     return this.#password.admits(password);
   }
 
-  /** Lists (or refreshes) the server a registration describes, with the token it was made with. */
-  list(info: ServerInfo, tokenId: string): MaybePromise<ListOutcome> {
+  /** Lists (or refreshes) the server a registration describes, with the token it was made with, at `now`. */
+  list(info: ServerInfo, tokenId: string, now = Date.now()): MaybePromise<ListOutcome> {
     const { ip, key, openedAt } = this.#owner;
     const password = info.password ?? '';
     const listed = this.#server;
     if (listed !== undefined && listed.port === info.port) {
       if (this.#password.equals(password) && sameListing(listed, info, tokenId)) {
-        return andThen(this.#ctx.registry.refresh(listed.id), () => this.#listed());
+        // The hot path (a game server repeating its registration): no closure unless the registry waits.
+        const refreshed = this.#ctx.registry.refresh(listed.id);
+        return isPromise(refreshed) ? refreshed.then(() => this.#listed()) : this.#listed(now);
       }
       // The same address: the same id, and the probe's verdict stands.
       return this.#put(toListedServer(listed.id, info, ip, tokenId, listed.reachable, key, openedAt), password);
@@ -159,9 +161,9 @@ export class Listing implements VerdictListener, TtlOwner {
     });
   }
 
-  #listed(): 'listed' | 'closed' {
+  #listed(now = Date.now()): 'listed' | 'closed' {
     if (this.#owner.state !== 'open') return 'closed';
-    this.#ttl.restart();
+    this.#ttl.restart(now);
     return 'listed';
   }
 

@@ -64,19 +64,32 @@ export interface TtlOwner {
  * The registration TTL: {@link restart} on every successful registration and
  * every delisting; the owner hears when it runs out, with the generation it
  * was armed in, so that a task queued meanwhile can tell that a later
- * registration restarted it.
+ * registration restarted it. A restart only notes the time: the timer, when it
+ * fires early, waits again for what is left (a registration costs no timer
+ * work, however often it comes).
  */
 export class RegistrationTtl {
   #generation = 0;
+  readonly #ttlMs: number;
   readonly #owner: TtlOwner;
-  readonly #timer: NodeJS.Timeout;
+  #restartedAt = Date.now();
+  #stopped = false;
+  /** Armed while the TTL runs; after it ran out, the next {@link restart} arms it again. */
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(ttlMs: number, owner: TtlOwner) {
+    this.#ttlMs = ttlMs;
     this.#owner = owner;
-    this.#timer = setTimeout(RegistrationTtl.#expired, ttlMs, this).unref();
+    this.#timer = setTimeout(RegistrationTtl.#due, ttlMs, this).unref();
   }
 
-  static #expired(ttl: RegistrationTtl): void {
+  static #due(ttl: RegistrationTtl): void {
+    const left = ttl.#ttlMs - (Date.now() - ttl.#restartedAt);
+    if (left > 0) {
+      ttl.#timer = setTimeout(RegistrationTtl.#due, left, ttl).unref();
+      return;
+    }
+    ttl.#timer = undefined;
     ttl.#owner.ttlExpired(ttl.#generation);
   }
 
@@ -85,12 +98,18 @@ export class RegistrationTtl {
     return this.#generation;
   }
 
-  restart(): void {
+  /** Starts the TTL again from `now` (ms since the epoch). */
+  restart(now = Date.now()): void {
     this.#generation++;
-    this.#timer.refresh();
+    this.#restartedAt = now;
+    if (this.#timer === undefined && !this.#stopped) {
+      this.#timer = setTimeout(RegistrationTtl.#due, this.#ttlMs, this).unref();
+    }
   }
 
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }

@@ -22,6 +22,7 @@ import type { RegistrationOutcome } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import { banCloseReason } from '../moderation/bans.js';
 import type { ResolvedOptions } from '../options.js';
+import { type ListedServer, sameListing } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import { SlidingWindow } from './sliding-window.js';
 
@@ -76,11 +77,17 @@ export class RegistrationPolicy {
     this.#failures = new SlidingWindow(failedRegistrationLimit.count, failedRegistrationLimit.windowMs);
   }
 
-  /** Checks `request` at `now`: what to list, or why not. A refusal by the rate limit is not counted as a request. */
-  check(request: RegistrationRequest, now: number): Admitted | Refusal {
+  /**
+   * Checks `request` at `now`: what to list, or why not. A refusal by the rate limit is not counted as a request.
+   * `listed`: the connection's listing, which an unchanged info need not be checked against again.
+   */
+  check(request: RegistrationRequest, now: number, listed?: ListedServer): Admitted | Refusal {
     if (this.#rate !== undefined && !this.#rate.tryRecord(now)) return { refused: RegistrationError.TOO_MANY_REQUESTS };
     const tokenId = this.#verifyToken(request.regToken);
     if (tokenId === undefined) return { refused: RegistrationError.INVALID_TOKEN };
+    // The same info as the listing (a game server repeating itself): it was cleaned, checked and ban-checked when
+    // listed (a ban made since closes the listing on its own), so it passes as it is.
+    if (listed !== undefined && sameListing(listed, request.info, tokenId)) return { info: request.info, tokenId };
     // The list shows cleaned texts, and the limits apply to them (a name of zero-width spaces is empty).
     const info = cleanServerInfo(request.info);
     const ban = this.#bans.serverBan(this.#ip, info.name, now);

@@ -15,12 +15,20 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, param: string)
 
 type Methods = Map<string, Handler>;
 
+/** A matched route: its pattern, its handlers, and its decoded parameter (`undefined` when undecodable). */
+interface Match {
+  readonly route: string;
+  readonly methods: Methods;
+  readonly param: string | undefined;
+}
+
 /** Called once per finished response with the route's pattern (`unmatched` for 404s) and the status. */
 export type ResponseListener = (route: string, status: number) => void;
 
 /** Routes requests by method and path. */
 export class Router {
-  readonly #exact = new Map<string, Methods>();
+  /** Exact paths, each with its match made once (no object per request). */
+  readonly #exact = new Map<string, Match>();
   readonly #prefixes: Array<{ prefix: string; methods: Methods }> = [];
   readonly #logger: Logger;
   readonly #onResponse: ResponseListener | undefined;
@@ -32,9 +40,12 @@ export class Router {
 
   /** Adds a handler for `method` (`*` for any) on exactly `path`. */
   on(method: string, path: string, handler: Handler): this {
-    const methods = this.#exact.get(path) ?? new Map<string, Handler>();
-    this.#exact.set(path, methods);
-    methods.set(method, handler);
+    let match = this.#exact.get(path);
+    if (match === undefined) {
+      match = { route: path, methods: new Map<string, Handler>(), param: '' };
+      this.#exact.set(path, match);
+    }
+    match.methods.set(method, handler);
     return this;
   }
 
@@ -51,7 +62,7 @@ export class Router {
 
   /** Every route, in the order added: its method (`*`: any) and its path (`{id}`: a prefix route's segment). */
   routes(): Array<{ method: string; path: string }> {
-    const exact = [...this.#exact].flatMap(([path, methods]) =>
+    const exact = [...this.#exact].flatMap(([path, { methods }]) =>
       [...methods.keys()].map((method) => ({ method, path })),
     );
     const prefixed = this.#prefixes.flatMap(({ prefix, methods }) =>
@@ -65,11 +76,16 @@ export class Router {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const match = this.#match(query === -1 ? url : url.slice(0, query));
+    this.#route(req, res, match);
+    // Counted now when answered at once (the list, most errors), else when the answer is finished.
     const onResponse = this.#onResponse;
-    if (onResponse !== undefined) {
-      const route = match?.route ?? 'unmatched';
-      res.once('finish', () => onResponse(route, res.statusCode));
-    }
+    if (onResponse === undefined) return;
+    const route = match?.route ?? 'unmatched';
+    if (res.writableEnded) onResponse(route, res.statusCode);
+    else res.once('finish', () => onResponse(route, res.statusCode));
+  };
+
+  #route(req: IncomingMessage, res: ServerResponse, match: Match | undefined): void {
     if (match === undefined) {
       sendError(res, 'NOT_FOUND');
       return;
@@ -93,12 +109,12 @@ export class Router {
     } catch (error) {
       this.#fail(res, error);
     }
-  };
+  }
 
   /** The route of `path`: its pattern, its handlers and its decoded parameter (`undefined` when undecodable). */
-  #match(path: string): { route: string; methods: Methods; param: string | undefined } | undefined {
+  #match(path: string): Match | undefined {
     const exact = this.#exact.get(path);
-    if (exact !== undefined) return { route: path, methods: exact, param: '' };
+    if (exact !== undefined) return exact;
     for (const { prefix, methods } of this.#prefixes) {
       if (!path.startsWith(prefix)) continue;
       const rest = path.slice(prefix.length);

@@ -73,16 +73,16 @@ export class PendingJoins {
   }
 
   /**
-   * Sends a join request for `player` with `send` and resolves how it ended:
+   * Sends a join request for `player` on `socket` and resolves how it ended:
    * `busy` at once when as many joins wait as allowed.
    */
-  request(address: JoinAddress, player: JoinPlayer, send: (text: string) => void): Promise<JoinOutcome> {
+  request(address: JoinAddress, player: JoinPlayer, socket: { send(text: string): void }): Promise<JoinOutcome> {
     const desk = this.#desk;
     if (this.#waiting.size >= desk.maxPending) return Promise.resolve({ kind: 'busy' });
     const id = this.#nextId++;
     const sessionToken = desk.random.sessionToken();
     const conv = desk.convs.reserve(address.serverId, Date.now());
-    send(encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }));
+    socket.send(encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }));
     return new Promise((resolve) => {
       const key = String(id);
       const deadline = desk.deadlines.add(() => {

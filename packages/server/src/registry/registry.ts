@@ -151,8 +151,8 @@ export function withReachable(server: ListedServer, reachable: boolean | null): 
   return withPublicJson({ ...server, reachable });
 }
 
-/** True when a registration of `info` with `tokenId` would list `server` exactly as it is (a refresh). */
-export function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
+/** True when `info` describes `server` as it is listed (the password aside). */
+export function sameInfo(server: ListedServer, info: ServerInfo): boolean {
   return (
     server.port === info.port &&
     server.curPlayers === info.curPlayers &&
@@ -161,7 +161,11 @@ export function sameListing(server: ListedServer, info: ServerInfo, tokenId: str
     server.name === info.name &&
     server.map === info.map &&
     server.playlist === info.playlist &&
-    server.desc === info.desc &&
-    server.tokenId === tokenId
+    server.desc === info.desc
   );
+}
+
+/** True when a registration of `info` with `tokenId` would list `server` exactly as it is (a refresh). */
+export function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
+  return server.tokenId === tokenId && sameInfo(server, info);
 }

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { decodeAtMasterServer, RegistrationEcho, type RegistrationRequest } from '../src/index.js';
+import { locateMetadataId } from '../src/repeat.js';
+
+const never = () => false;
+const decode = (text: string) => decodeAtMasterServer(text, never) as RegistrationRequest;
+
+const INFO =
+  '"info":{"name":"[NS] Kodai 24/7","desc":"casual","port":37015,"map":"mp_forwardbase_kodai","playlist":"fd_regular","curPlayers":3,"maxPlayers":16,"gameState":1}';
+const registration = (id: string, info = INFO, token = 'tok') =>
+  `{"metadata":{"type":1,"id":${id}},${info},"regToken":"${token}"}`;
+
+/** An echo that remembers `text`. */
+function echoOf(text: string): RegistrationEcho {
+  const echo = new RegistrationEcho();
+  echo.remember(Buffer.from(text), text, decode(text));
+  return echo;
+}
+
+describe('RegistrationEcho: a registration repeated but for its id is taken without parsing', () => {
+  it('gives exactly what the decoder gives, for every kind of int64 id', () => {
+    const echo = echoOf(registration('41'));
+    for (const id of [
+      '0',
+      '-0',
+      '7',
+      '-42',
+      '123456789012345',
+      '9007199254740993',
+      '9223372036854775807',
+      '-9223372036854775808',
+    ]) {
+      const text = registration(id);
+      const taken = echo.match(Buffer.from(text));
+      assert.ok(taken, id);
+      assert.deepEqual(taken, decode(text), id);
+      assert.ok(Object.is(taken.metadata.id, decode(text).metadata.id), `${id}: the same value, -0 included`);
+    }
+  });
+
+  it('leaves to the decoder anything else: another byte anywhere, or an id that is not a plain int64 integer', () => {
+    const echo = echoOf(registration('41'));
+    const others = [
+      registration('41', INFO.replace('"curPlayers":3', '"curPlayers":4')),
+      registration('41', INFO, 'other'),
+      registration('41').replace('"type":1', '"type":1 '),
+      registration('1.5'),
+      registration('1e3'),
+      registration('01'),
+      registration('--1'),
+      registration('9223372036854775808'),
+      registration('-9223372036854775809'),
+      registration('"41"'),
+      registration(''),
+      `${registration('41')} `,
+    ];
+    for (const text of others) assert.equal(echo.match(Buffer.from(text)), undefined, text);
+    assert.equal(new RegistrationEcho().match(Buffer.from(registration('1'))), undefined, 'nothing remembered');
+  });
+
+  it('counts bytes, not characters: a name of multi-byte characters before the id', () => {
+    const info = INFO.replace('[NS] Kodai 24/7', 'Zoë 山田 👨‍👩‍👧');
+    const text = `{${info},"metadata":{"id":5,"type":1},"regToken":"tok"}`;
+    const echo = echoOf(text);
+    const repeat = text.replace('"id":5', '"id":123456');
+    assert.deepEqual(echo.match(Buffer.from(repeat)), decode(repeat));
+  });
+
+  it('does not remember a text whose id cannot be told apart: escapes, a second metadata or id, an id elsewhere', () => {
+    assert.equal(locateMetadataId(registration('5').replace('Kodai', 'Ko\\u0064ai')), undefined, 'an escape');
+    assert.equal(
+      locateMetadataId(`{"metadata":{"type":1,"id":5},"metadata":{"type":1,"id":6},${INFO},"regToken":"t"}`),
+      undefined,
+      'two metadata keys',
+    );
+    assert.equal(locateMetadataId('{"metadata":{"type":1,"id":5,"id":6}}'), undefined, 'two ids');
+    const nested = `{"info":{"metadata":{"id":9}},"metadata":{"type":1,"id":5},"x":[{"id":7},{"metadata":1}]}`;
+    const at = locateMetadataId(nested);
+    assert.ok(at);
+    assert.equal(nested.slice(at.start, at.end), '5');
+    const echo = new RegistrationEcho();
+    const escaped = registration('5').replace('casual', 'ca\\"sual');
+    echo.remember(Buffer.from(escaped), escaped, decode(escaped));
+    assert.equal(echo.match(Buffer.from(escaped)), undefined, 'forgotten: the next one is decoded');
+  });
+
+  it('property: for any registration and any int64 id, a repeat gives what the decoder gives', () => {
+    const text = fc
+      .string({ maxLength: 20 })
+      .map((s) => [...s].filter((c) => c !== '\\' && c !== '"' && c >= ' ').join(''));
+    fc.assert(
+      fc.property(
+        text,
+        fc.integer({ min: 0, max: 99 }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        (name, players, first, second) => {
+          const info = INFO.replace('[NS] Kodai 24/7', () => name).replace('"curPlayers":3', `"curPlayers":${players}`);
+          const echo = echoOf(registration(String(first), info));
+          const repeat = registration(String(second), info);
+          assert.deepEqual(echo.match(Buffer.from(repeat)), decode(repeat));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
