@@ -32,7 +32,8 @@ if (files.length === 0) {
 }
 // One runner over every file, so that its summary at the end counts every test. Files run one at a time: many
 // tests hold tight timers (500 ms pongs) and the browser tests' Chromium takes most of a small machine's CPU.
-// The browser tests run last.
+// The browser tests run last. The timeout bounds each test and also each file as a whole (the runner counts a file
+// as one test): a file's own tests have tighter bounds, so that what hangs is reported by name.
 const isBrowserTest = (path) => path.includes(`${sep}browser${sep}`);
 const ordered = [...files.filter((f) => !isBrowserTest(f)), ...files.filter(isBrowserTest)];
 const result = spawnSync(
@@ -42,7 +43,7 @@ const result = spawnSync(
     '--test',
     '--test-reporter=spec',
     '--test-concurrency=1',
-    '--test-timeout=120000',
+    '--test-timeout=300000',
     ...ordered,
   ],
   { stdio: 'inherit' },

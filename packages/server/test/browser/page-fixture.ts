@@ -66,18 +66,27 @@ export function pageFixture(
   const listRequests: URL[] = [];
   const listAnswers: Array<{ url: URL; status: number }> = [];
 
-  before(async () => {
-    t = await startMs(options);
-    await prepare?.(t);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  // Each hook and wait has its own bound, inside the runner's bound for the whole file, so that whatever hangs is
+  // reported as itself.
+  before(
+    async () => {
+      t = await startMs(options);
+      await prepare?.(t);
+      browser = await launchBrowser();
+    },
+    { timeout: 60_000 },
+  );
+  after(
+    async () => {
+      await browser?.close();
+      await t?.close();
+    },
+    { timeout: 30_000 },
+  );
   beforeEach(async () => {
     if (browser === undefined) throw new Error('no browser');
     page = await browser.context.newPage();
+    page.setDefaultTimeout(15_000);
     await page.setViewportSize({ width: 1280, height: 800 });
     watchProblems(page, problems);
     page.on('request', (request: Request) => {
