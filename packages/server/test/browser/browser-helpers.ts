@@ -15,8 +15,6 @@ const ARGS = [
   '--no-sandbox',
   '--headless',
   '--disable-gpu',
-  // Containers often give /dev/shm 64 MB; Chromium then writes its shared memory to /tmp instead.
-  '--disable-dev-shm-usage',
   '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',
