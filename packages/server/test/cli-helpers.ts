@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, execFileSync, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,17 @@ import { fileURLToPath } from 'node:url';
 /** The `masterserver` executable of this package. */
 export const BIN = fileURLToPath(new URL('../../bin/masterserver.js', import.meta.url));
 
-/** A fresh temporary directory. */
+/** The directories {@link tempDir} made in this process: removed when it exits (each test file is a process). */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed with what it holds when the test file's process exits. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'masterserver-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'masterserver-test-'));
+  made.push(dir);
+  return dir;
 }
 
 /** A self-signed certificate for 127.0.0.1 made with openssl; returns the file paths. */
