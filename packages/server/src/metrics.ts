@@ -116,15 +116,33 @@ function tally(registers: PromRegistry[], name: string, help: string, label: str
   return counts;
 }
 
-/** A histogram of the seconds requests took to the player, by outcome (5 ms to 10 s). */
-function durations(registers: PromRegistry[], name: string, help: string): Histogram<'outcome'> {
-  return new Histogram({
-    name,
-    help,
-    labelNames: ['outcome'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
+/**
+ * A histogram of the seconds requests took to the player, by outcome (5 ms to 10 s), with each outcome's series
+ * bound once (prom-client's `labels()` checks the labels and makes a new child on every call).
+ */
+class Durations {
+  readonly #histogram: Histogram<'outcome'>;
+  readonly #byOutcome = new Map<string, Histogram.Internal<'outcome'>>();
+
+  constructor(registers: PromRegistry[], name: string, help: string) {
+    this.#histogram = new Histogram({
+      name,
+      help,
+      labelNames: ['outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+  }
+
+  /** Counts one request of `outcome` that took `seconds`. */
+  observe(outcome: string, seconds: number): void {
+    let series = this.#byOutcome.get(outcome);
+    if (series === undefined) {
+      series = this.#histogram.labels(outcome);
+      this.#byOutcome.set(outcome, series);
+    }
+    series.observe(seconds);
+  }
 }
 
 /** What the gauges read at scrape time. */
@@ -150,12 +168,12 @@ export class ServerMetrics {
   readonly #registrations: Tally;
   readonly #closes: Tally;
   readonly #joins: Tally;
-  readonly #joinSeconds: Histogram<'outcome'>;
+  readonly #joinSeconds: Durations;
   readonly #unauthorized: Tally;
   readonly #http: Tally;
   readonly #quickPlays: Tally;
   readonly #quickPlayTries: Tally;
-  readonly #quickPlaySeconds: Histogram<'outcome'>;
+  readonly #quickPlaySeconds: Durations;
   /** What the reachability probe counts. */
   readonly probeEvents: ProbeMetrics;
 
@@ -200,7 +218,7 @@ export class ServerMetrics {
       ['code'],
     );
     this.#joins = new Tally(registers, 'masterserver_joins_total', 'Player joins by outcome.', ['outcome']);
-    this.#joinSeconds = durations(
+    this.#joinSeconds = new Durations(
       registers,
       'masterserver_join_duration_seconds',
       'Time from a join request to its outcome, for joins sent to a game server.',
@@ -219,7 +237,7 @@ export class ServerMetrics {
       'outcome',
       QUICK_PLAY_TRY_OUTCOMES,
     );
-    this.#quickPlaySeconds = durations(
+    this.#quickPlaySeconds = new Durations(
       registers,
       'masterserver_quickplay_duration_seconds',
       'Time from a quick play request to its outcome, for quick plays that tried a server.',
@@ -251,7 +269,7 @@ export class ServerMetrics {
   /** Counts a join; `seconds` when it was sent to a game server. */
   join(outcome: JoinMetricOutcome, seconds?: number): void {
     this.#joins.inc(outcome);
-    if (seconds !== undefined) this.#joinSeconds.labels(outcome).observe(seconds);
+    if (seconds !== undefined) this.#joinSeconds.observe(outcome, seconds);
   }
 
   /** Counts a join or quick play refused for its bearer token, by the reason (its outcome is counted apart). */
@@ -262,7 +280,7 @@ export class ServerMetrics {
   /** Counts a quick play; `seconds` when it tried a server. */
   quickPlay(outcome: QuickPlayMetricOutcome, seconds?: number): void {
     this.#quickPlays.inc(outcome);
-    if (seconds !== undefined) this.#quickPlaySeconds.labels(outcome).observe(seconds);
+    if (seconds !== undefined) this.#quickPlaySeconds.observe(outcome, seconds);
   }
 
   /** Counts a server tried by a quick play, by how it answered. */

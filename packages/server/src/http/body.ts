@@ -16,29 +16,55 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * Reads the whole body of `req` as UTF-8 text, refusing more than `limit` bytes, and calls `done` once: with the
+ * text, or with a {@link BodyTooLargeError} or the request's error.
+ */
+function collectBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (error: Error | undefined, text?: string) => void,
+): void {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    done(new BodyTooLargeError(limit));
+    return;
+  }
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let ended = false;
+  req.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    size += chunk.length;
+    if (size > limit) {
+      ended = true;
+      req.resume();
+      done(new BodyTooLargeError(limit));
+      return;
+    }
+    // Most bodies arrive in one chunk: it is decoded as it is, without a copy.
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  });
+  req.on('end', () => {
+    if (ended) return;
+    ended = true;
+    const body = chunks === undefined ? first : Buffer.concat(chunks, size);
+    done(undefined, body === undefined ? '' : body.toString('utf8'));
+  });
+  req.on('error', (error) => {
+    if (ended) return;
+    ended = true;
+    done(error);
+  });
+}
+
 /** Reads the whole body as UTF-8 text, refusing more than `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      req.resume();
-      reject(new BodyTooLargeError(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    req.on('error', reject);
+    collectBody(req, limit, (error, text) => (error === undefined ? resolve(text as string) : reject(error)));
   });
 }
 
@@ -49,23 +75,24 @@ export type JsonBody = { ok: true; value: unknown } | { ok: false; reason: strin
  * Reads a JSON body of at most `limit` bytes. When there is none to use, answers `413 PAYLOAD_TOO_LARGE`
  * or `400 BAD_REQUEST` (or drops an aborted request) and resolves why, for the log.
  */
-export async function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<JsonBody> {
-  let text: string;
-  try {
-    text = await readBody(req, limit);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
-      return { ok: false, reason: error.message };
-    }
-    res.destroy();
-    return { ok: false, reason: 'the request was aborted' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    const reason = 'the body is not valid JSON';
-    sendError(res, 'BAD_REQUEST', reason);
-    return { ok: false, reason };
-  }
+export function readJsonBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<JsonBody> {
+  return new Promise((resolve) => {
+    collectBody(req, limit, (error, text) => {
+      if (error instanceof BodyTooLargeError) {
+        sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
+        resolve({ ok: false, reason: error.message });
+      } else if (error !== undefined) {
+        res.destroy();
+        resolve({ ok: false, reason: 'the request was aborted' });
+      } else {
+        try {
+          resolve({ ok: true, value: JSON.parse(text as string) });
+        } catch {
+          const reason = 'the body is not valid JSON';
+          sendError(res, 'BAD_REQUEST', reason);
+          resolve({ ok: false, reason });
+        }
+      }
+    });
+  });
 }

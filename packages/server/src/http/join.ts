@@ -93,10 +93,11 @@ export interface JoinContext extends PlayerRequestContext {
   readonly joins: JoinRouter;
 }
 
+const JOIN_ROUTE: PlayerRoute = { name: 'join', refused: (metrics, outcome) => metrics.join(outcome) };
+
 /** The `POST /v2/client/join` handler. */
 export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const route: PlayerRoute = { name: 'join', refused: (outcome) => ctx.metrics.join(outcome) };
-  const admitted = await admitPlayer(ctx, req, res, route, parseJoinBody);
+  const admitted = await admitPlayer(ctx, req, res, JOIN_ROUTE, parseJoinBody);
   if (admitted === undefined) return;
   const { player, body } = admitted;
   const started = performance.now();

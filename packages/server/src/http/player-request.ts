@@ -63,10 +63,10 @@ export interface AdmittedPlayer<B> {
   readonly body: B;
 }
 
-/** What the route calls its requests in the log, and how it counts a refusal. */
+/** What the route calls its requests in the log, and how it counts a refusal (one object per route). */
 export interface PlayerRoute {
   readonly name: 'join' | 'quickplay';
-  refused(outcome: RefusedOutcome): void;
+  refused(metrics: ServerMetrics, outcome: RefusedOutcome): void;
 }
 
 /**
@@ -93,7 +93,7 @@ export async function admitPlayer<B extends { player?: PlayerNames | undefined }
   const body = json.ok ? parse(json.value, identified === undefined) : json.reason;
   if (json.ok && typeof body === 'string') sendError(res, 'BAD_REQUEST', body);
   if (typeof body === 'string') {
-    route.refused('bad_request');
+    route.refused(ctx.metrics, 'bad_request');
     ctx.logger.info({ outcome: 'bad-request', reason: body }, route.name);
     return undefined;
   }
@@ -102,7 +102,7 @@ export async function admitPlayer<B extends { player?: PlayerNames | undefined }
   const ban = ctx.bans.playerBan({ ip: ctx.clientIp(req), username: player.username, sub: identified?.sub });
   if (ban !== undefined) {
     sendError(res, 'BANNED', `Banned: ${ban.reason}`);
-    route.refused('banned');
+    route.refused(ctx.metrics, 'banned');
     ctx.logger.info({ username: player.username, outcome: 'banned', banId: ban.id }, route.name);
     return undefined;
   }
@@ -122,12 +122,12 @@ function refuseAuth(
   auth: AuthResult & { ok: false },
 ): void {
   if (auth.reason === 'invalid_claim') {
-    route.refused('bad_request');
+    route.refused(ctx.metrics, 'bad_request');
     ctx.logger.info({ outcome: 'bad-request', reason: auth.message }, route.name);
     sendError(res, 'BAD_REQUEST', auth.message);
     return;
   }
-  route.refused('unauthorized');
+  route.refused(ctx.metrics, 'unauthorized');
   ctx.metrics.unauthorizedPlayer(auth.reason);
   ctx.logger.debug({ outcome: 'unauthorized', reason: auth.reason, detail: auth.message }, route.name);
   sendError(res, 'UNAUTHORIZED', auth.message, undefined, { 'www-authenticate': 'Bearer' });

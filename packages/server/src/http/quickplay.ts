@@ -84,10 +84,11 @@ export interface QuickPlayContext extends PlayerRequestContext {
   readonly quickPlay: QuickPlay;
 }
 
+const QUICK_PLAY_ROUTE: PlayerRoute = { name: 'quickplay', refused: (metrics, outcome) => metrics.quickPlay(outcome) };
+
 /** The `POST /v2/client/quickplay` handler. */
 export async function handleQuickPlay(ctx: QuickPlayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const route: PlayerRoute = { name: 'quickplay', refused: (outcome) => ctx.metrics.quickPlay(outcome) };
-  const admitted = await admitPlayer(ctx, req, res, route, parseQuickPlayBody);
+  const admitted = await admitPlayer(ctx, req, res, QUICK_PLAY_ROUTE, parseQuickPlayBody);
   if (admitted === undefined) return;
   const { player, body } = admitted;
   const started = performance.now();
