@@ -46,7 +46,8 @@ function collectBody(
     }
     // Most bodies arrive in one chunk: it is decoded as it is, without a copy.
     if (first === undefined) first = chunk;
-    else (chunks ??= [first]).push(chunk);
+    else if (chunks === undefined) chunks = [first, chunk];
+    else chunks.push(chunk);
   });
   req.on('end', () => {
     if (ended) return;

@@ -82,7 +82,9 @@ describe('the server browser with 100,000 listed servers, in Chromium', () => {
 
   const rowAt = (index: number) => page.locator(`tbody tr[aria-rowindex="${index + 2}"]`);
 
-  it('shows the first rows at once, keeps only a screenful in the DOM, scrolls smoothly and reaches the last server', { timeout: STEP_MS }, async (ctx) => {
+  it('shows the first rows at once, keeps only a screenful in the DOM, scrolls smoothly and reaches the last server', {
+    timeout: STEP_MS,
+  }, async (ctx) => {
     await page.goto(t.url);
     const firstRowsMs = await firstRows(page);
     await page.locator('.live[data-status="polling"]').waitFor();
@@ -164,7 +166,9 @@ describe('the server browser with 100,000 listed servers, in Chromium', () => {
     );
   });
 
-  it('a paged list refreshes the pages in view: a server that fills up moves to the top within a refresh', { timeout: STEP_MS }, async () => {
+  it('a paged list refreshes the pages in view: a server that fills up moves to the top within a refresh', {
+    timeout: STEP_MS,
+  }, async () => {
     await page.goto(t.url);
     await page.locator('.live[data-status="polling"]').waitFor();
     await rowAt(0).locator('.name').waitFor();
@@ -191,7 +195,9 @@ describe('the server browser with 100,000 listed servers, in Chromium', () => {
     }
   });
 
-  it('filters go to the masterserver: a playlist of 12,500 servers stays paged; a search that matches a few follows the stream', { timeout: STEP_MS }, async () => {
+  it('filters go to the masterserver: a playlist of 12,500 servers stays paged; a search that matches a few follows the stream', {
+    timeout: STEP_MS,
+  }, async () => {
     await page.goto(`${t.url}/?playlist=aitdm`);
     await page.locator('.live[data-status="polling"]').waitFor();
     const inPlaylist = [...t.ms.registry.values()].filter((s) => s.playlist === 'aitdm').length;
