@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -52,10 +52,44 @@ export async function launchBrowser(): Promise<TestBrowser> {
   return {
     context,
     async close() {
-      await context.close();
+      // Closing waits for Chromium to exit, without a bound of its own: a Chromium that does not exit within
+      // 10 s is killed, so that the suite goes on and says so.
+      let timer: NodeJS.Timeout | undefined;
+      const closed = await Promise.race([
+        context.close().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), 10_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!closed) {
+        const killed = killChromium(profile);
+        console.error(`Chromium did not exit within 10 s of closing: killed ${killed} of its processes`);
+      }
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Kills (SIGKILL) the processes of the Chromium started with the profile `profile`, found in /proc; how many. */
+function killChromium(profile: string): number {
+  let killed = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return 0; // no /proc (not Linux)
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(profile)) continue;
+      process.kill(Number(pid), 'SIGKILL');
+      killed++;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return killed;
 }
 
 /**
