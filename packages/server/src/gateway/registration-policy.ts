@@ -63,7 +63,9 @@ export class RegistrationPolicy {
   /** The connection's client IP. */
   readonly #ip: string;
   readonly #rate: SlidingWindow | undefined;
-  readonly #failures: SlidingWindow;
+  /** Made with the first refused registration: most connections never have one. */
+  #failures: SlidingWindow | undefined;
+  readonly #failedLimit: { count: number; windowMs: number };
   /** The last token this connection registered with successfully, to skip re-hashing it while the tokens do not change. */
   #verified: { token: string; id: string; generation: number } | undefined;
 
@@ -74,7 +76,7 @@ export class RegistrationPolicy {
     const { registrationRate, failedRegistrationLimit } = options;
     this.#rate =
       registrationRate === null ? undefined : new SlidingWindow(registrationRate.count, registrationRate.windowMs);
-    this.#failures = new SlidingWindow(failedRegistrationLimit.count, failedRegistrationLimit.windowMs);
+    this.#failedLimit = failedRegistrationLimit;
   }
 
   /**
@@ -102,6 +104,7 @@ export class RegistrationPolicy {
 
   /** Counts a refused registration at `now`; true when that makes too many (the connection is closed). */
   failed(now: number): boolean {
+    this.#failures ??= new SlidingWindow(this.#failedLimit.count, this.#failedLimit.windowMs);
     return this.#failures.record(now);
   }
 

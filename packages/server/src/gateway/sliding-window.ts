@@ -7,12 +7,13 @@
 
 /** "At most `limit` events in any `windowMs` milliseconds." */
 export class SlidingWindow {
-  readonly #times: Float64Array;
+  /** A plain array of doubles: kept in the heap, where a typed array would add a backing store of its own. */
+  readonly #times: number[];
   readonly #windowMs: number;
   #next = 0;
 
   constructor(limit: number, windowMs: number) {
-    this.#times = new Float64Array(limit).fill(Number.NEGATIVE_INFINITY);
+    this.#times = Array.from({ length: limit }, () => Number.NEGATIVE_INFINITY);
     this.#windowMs = windowMs;
   }
 
