@@ -238,7 +238,7 @@ export class GsConnection {
     const now = Date.now();
     const admitted = this.#policy.check(request, now, this.#listing.server);
     if ('refused' in admitted) return this.#refuse(id, admitted, now);
-    const listed = this.#listing.list(admitted.info, admitted.tokenId, now);
+    const listed = this.#listing.list(admitted.info, admitted.tokenId, admitted.unchanged, now);
     if (isPromise(listed)) return listed.then((outcome) => this.#answer(id, outcome, now));
     return this.#answer(id, listed, now);
   }

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { andThen, isPromise, type MaybePromise } from '../maybe-async.js';
 import { formatAddress } from '../net/addresses.js';
 import type { AddressWatch, Reachability, VerdictListener } from '../probe/reachability.js';
-import { type ListedServer, type Registry, sameListing, toListedServer, withReachable } from '../registry/registry.js';
+import { type ListedServer, type Registry, toListedServer, withReachable } from '../registry/registry.js';
 import type { ServerIds } from '../registry/server-ids.js';
 import { RegistrationTtl, type TtlOwner } from './liveness.js';
 import { ServerPassword } from './password.js';
@@ -84,13 +84,16 @@ export class Listing implements VerdictListener, TtlOwner {
     return this.#password.admits(password);
   }
 
-  /** Lists (or refreshes) the server a registration describes, with the token it was made with, at `now`. */
-  list(info: ServerInfo, tokenId: string, now = Date.now()): MaybePromise<ListOutcome> {
+  /**
+   * Lists (or refreshes) the server a registration describes, with the token it was made with, at `now`.
+   * `unchanged`: the registration's checks found its info and token to be the listing's as it stands.
+   */
+  list(info: ServerInfo, tokenId: string, unchanged: boolean, now = Date.now()): MaybePromise<ListOutcome> {
     const { ip, key, openedAt } = this.#owner;
     const password = info.password ?? '';
     const listed = this.#server;
     if (listed !== undefined && listed.port === info.port) {
-      if (this.#password.equals(password) && sameListing(listed, info, tokenId)) {
+      if (unchanged && this.#password.equals(password)) {
         // The hot path (a game server repeating its registration): no closure unless the registry waits.
         const refreshed = this.#ctx.registry.refresh(listed.id);
         return isPromise(refreshed) ? refreshed.then(() => this.#listed()) : this.#listed(now);

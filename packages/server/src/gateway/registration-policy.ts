@@ -38,6 +38,8 @@ export interface Refusal {
 export interface Admitted {
   readonly info: ServerInfo;
   readonly tokenId: string;
+  /** The info and token are the listing's as it stands (a game server repeating itself). */
+  readonly unchanged: boolean;
 }
 
 /** The metrics outcome of each refusal. */
@@ -89,7 +91,9 @@ export class RegistrationPolicy {
     if (tokenId === undefined) return { refused: RegistrationError.INVALID_TOKEN };
     // The same info as the listing (a game server repeating itself): it was cleaned, checked and ban-checked when
     // listed (a ban made since closes the listing on its own), so it passes as it is.
-    if (listed !== undefined && sameListing(listed, request.info, tokenId)) return { info: request.info, tokenId };
+    if (listed !== undefined && sameListing(listed, request.info, tokenId)) {
+      return { info: request.info, tokenId, unchanged: true };
+    }
     // The list shows cleaned texts, and the limits apply to them (a name of zero-width spaces is empty).
     const info = cleanServerInfo(request.info);
     const ban = this.#bans.serverBan(this.#ip, info.name, now);
@@ -99,7 +103,7 @@ export class RegistrationPolicy {
     }
     const field = invalidInfoField(info);
     if (field !== undefined) return { refused: RegistrationError.INVALID_INFO, detail: field };
-    return { info, tokenId };
+    return { info, tokenId, unchanged: false };
   }
 
   /** Counts a refused registration at `now`; true when that makes too many (the connection is closed). */
