@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from './errors.js';
 
 /** The body was larger than allowed. */
-export class BodyTooLargeError extends Error {
+class BodyTooLargeError extends Error {
   constructor(limit: number) {
     super(`the request body exceeds ${limit} bytes`);
     this.name = 'BodyTooLargeError';
@@ -59,13 +59,6 @@ function collectBody(
     if (ended) return;
     ended = true;
     done(error);
-  });
-}
-
-/** Reads the whole body as UTF-8 text, refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    collectBody(req, limit, (error, text) => (error === undefined ? resolve(text as string) : reject(error)));
   });
 }
 
