@@ -59,6 +59,11 @@ const MAX_QUEUED = 8;
 /** The decoder's question for a connection with no join waiting: no response is awaited. */
 const NOTHING_AWAITED = (): boolean => false;
 
+/** Runs a queued task (the step {@link GsConnection.enqueue} runs now when nothing waits). */
+function callTask(task: () => MaybePromise<void>): MaybePromise<void> {
+  return task();
+}
+
 /** The MS side of one game server's WebSocket. */
 export class GsConnection {
   /** The client IP the listing's address uses. */
@@ -136,22 +141,17 @@ export class GsConnection {
 
   /** Runs `task` once the registrations that arrived before it are done (what changes the listing runs in order). */
   enqueue(task: () => MaybePromise<void>): void {
-    if (this.#queue !== undefined) {
-      this.#queue.run(task);
-      return;
-    }
-    try {
-      const result = task();
-      if (isPromise(result)) this.#asyncQueue().track(result);
-    } catch (error) {
-      this.#internalError(error);
-    }
+    if (this.#queue !== undefined) this.#queue.run(task);
+    else this.#runNow(callTask, task);
   }
 
-  /** {@link enqueue} of a registration while nothing waits, without a task to make. */
-  #run(registration: RegistrationRequest): void {
+  /**
+   * Runs `step(arg)` now, nothing waiting before it; a promise it answers with starts the queue that later tasks
+   * wait on. (`step` and its argument, not a closure: a registration taken now allocates no task.)
+   */
+  #runNow<A>(step: (this: GsConnection, arg: A) => MaybePromise<void>, arg: A): void {
     try {
-      const result = this.#register(registration);
+      const result = step.call(this, arg);
       if (isPromise(result)) this.#asyncQueue().track(result);
     } catch (error) {
       this.#internalError(error);
@@ -216,7 +216,7 @@ export class GsConnection {
 
   #take(registration: RegistrationRequest): void {
     // Nothing waits (the registry answers at once): no task to make, it runs now.
-    if (this.#queue === undefined) this.#run(registration);
+    if (this.#queue === undefined) this.#runNow(this.#register, registration);
     else this.enqueue(() => this.#register(registration));
   }
 
