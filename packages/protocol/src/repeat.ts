@@ -93,18 +93,23 @@ function readId(bytes: Uint8Array, start: number, end: number): Int64 | undefine
   return big >= -9_007_199_254_740_991n && big <= 9_007_199_254_740_991n ? Number(big) : big;
 }
 
-/** The last registration of one connection, to take its repeats without parsing them. */
+/**
+ * The last registration of one connection, to take its repeats without parsing them. It keeps the bytes
+ * before and after the id as Latin-1 strings (one character a byte): they cost an idle connection half of what
+ * a copy of the message in a buffer of its own does, and compare as fast.
+ */
 export class RegistrationEcho {
-  #bytes: Buffer | undefined;
-  #idStart = 0;
-  #idEnd = 0;
+  /** The bytes before the id. */
+  #prefix = '';
+  /** The bytes after the id. */
+  #suffix = '';
   #message: RegistrationRequest | undefined;
 
   /**
    * Remembers `message`, decoded from `text` (whose UTF-8 bytes are `bytes`), as the registration repeats are
    * compared with; forgets when its id cannot be told apart in the text.
    */
-  remember(bytes: Uint8Array, text: string, message: RegistrationRequest): void {
+  remember(bytes: Buffer, text: string, message: RegistrationRequest): void {
     const at = locateMetadataId(text);
     if (at === undefined || text.slice(at.start, at.end) !== int64ToString(message.metadata.id)) {
       this.forget();
@@ -112,32 +117,28 @@ export class RegistrationEcho {
     }
     // Bytes before the id: the characters before it, each 1 to 4 bytes in UTF-8.
     const start = Buffer.byteLength(text.slice(0, at.start));
-    const own = Buffer.allocUnsafeSlow(bytes.length);
-    own.set(bytes);
-    this.#bytes = own;
-    this.#idStart = start;
-    this.#idEnd = start + (at.end - at.start);
+    this.#prefix = bytes.toString('latin1', 0, start);
+    this.#suffix = bytes.toString('latin1', start + (at.end - at.start), bytes.length);
     this.#message = message;
   }
 
   /** The remembered registration with the id of `bytes`, when `bytes` repeat it but for the id; else `undefined`. */
   match(bytes: Buffer): RegistrationRequest | undefined {
-    const last = this.#bytes;
     const message = this.#message;
-    if (last === undefined || message === undefined) return undefined;
-    const start = this.#idStart;
-    const suffix = last.length - this.#idEnd;
-    const end = bytes.length - suffix;
+    if (message === undefined) return undefined;
+    const start = this.#prefix.length;
+    const end = bytes.length - this.#suffix.length;
     if (end <= start || end - start > MAX_DIGITS + 1) return undefined;
-    if (bytes.compare(last, 0, start, 0, start) !== 0) return undefined;
-    if (bytes.compare(last, this.#idEnd, last.length, end, bytes.length) !== 0) return undefined;
+    if (bytes.toString('latin1', 0, start) !== this.#prefix) return undefined;
+    if (bytes.toString('latin1', end, bytes.length) !== this.#suffix) return undefined;
     const id = readId(bytes, start, end);
     if (id === undefined) return undefined;
     return { metadata: { type: MessageType.REGISTRATION, id }, info: message.info, regToken: message.regToken };
   }
 
   forget(): void {
-    this.#bytes = undefined;
+    this.#prefix = '';
+    this.#suffix = '';
     this.#message = undefined;
   }
 }

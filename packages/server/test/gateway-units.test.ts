@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { delay, waitFor } from '@masterserver/testing';
-import { RegistrationTtl } from '../src/gateway/liveness.js';
+import { Heartbeat, LivenessClocks, RegistrationTtl } from '../src/gateway/liveness.js';
 import { SerialQueue } from '../src/gateway/serial-queue.js';
 import { normalizeIp } from '../src/net/addresses.js';
 import { ServerIds } from '../src/registry/server-ids.js';
+import { ListTimer, TimerList } from '../src/timer-list.js';
 
 describe('SerialQueue: one connection’s tasks in order', () => {
   it('runs a task at once while nothing waits, and later ones after a promise in arrival order', async () => {
@@ -107,7 +108,12 @@ describe('ServerIds: stable ids from addresses (docs/protocol.md#registration)',
 describe('RegistrationTtl: the registration TTL without a timer per registration', () => {
   it('runs out a TTL after the last restart, tells the generation, and a restart after it arms it again', async () => {
     const expired: number[] = [];
-    const ttl = new RegistrationTtl(60, { ttlExpired: (generation) => expired.push(generation) });
+    const ttl = new RegistrationTtl(
+      new LivenessClocks({ pingInterval: 1000, pongTimeout: 1000, registrationTtl: 60 }).ttl,
+      {
+        ttlExpired: (generation) => expired.push(generation),
+      },
+    );
     const started = performance.now();
     await delay(35);
     ttl.restart();
@@ -121,5 +127,100 @@ describe('RegistrationTtl: the registration TTL without a timer per registration
     ttl.restart();
     await delay(100);
     assert.equal(expired.length, 2, 'stopped: never again');
+  });
+});
+
+/** A timer that notes when it ran out. */
+class Noted extends ListTimer {
+  constructor(
+    list: TimerList<Noted>,
+    readonly name: string,
+  ) {
+    super(list);
+  }
+}
+
+describe('TimerList: timers of one duration on one Timeout', () => {
+  it('runs timers out in order, one duration after their last start; a stopped one never', async () => {
+    const out: Array<[string, number]> = [];
+    const started = performance.now();
+    const list = new TimerList<Noted>(60, (timer) => out.push([timer.name, performance.now() - started]));
+    const a = new Noted(list, 'a');
+    const b = new Noted(list, 'b');
+    const c = new Noted(list, 'c');
+    a.start();
+    b.start();
+    c.start();
+    assert.equal(list.size, 3);
+    await delay(30);
+    a.start(); // restarted: now after c
+    b.stop();
+    assert.equal(b.running, false);
+    assert.equal(list.size, 2);
+    await waitFor('a and c ran out', () => out.length === 2, 2000, 5);
+    assert.deepEqual(
+      out.map(([name]) => name),
+      ['c', 'a'],
+    );
+    assert.ok((out[0] as [string, number])[1] >= 59, 'c: not before its duration');
+    assert.ok((out[1] as [string, number])[1] >= 30 + 59, 'a: a duration after its restart');
+    assert.equal(list.size, 0);
+    assert.equal(a.running, false, 'ran out: not running');
+  });
+
+  it('a timer restarted by its own expiry does not hold back the timers behind it', async () => {
+    const out: string[] = [];
+    let ticks = 0;
+    const started = performance.now();
+    let lateAt = 0;
+    const list = new TimerList<Noted>(50, (timer) => {
+      out.push(timer.name);
+      if (timer.name === 'tick' && ++ticks < 3) timer.start();
+      if (timer.name === 'late') lateAt = performance.now() - started;
+    });
+    new Noted(list, 'tick').start();
+    await delay(20);
+    new Noted(list, 'late').start();
+    await waitFor('three ticks and the late one', () => out.length === 4, 2000, 5);
+    assert.deepEqual(out, ['tick', 'late', 'tick', 'tick']);
+    assert.ok(lateAt >= 20 + 49 && lateAt < 20 + 50 + 40, `the late one on time (${lateAt.toFixed(0)} ms)`);
+  });
+
+  it('clear() stops every timer without running it', async () => {
+    const list = new TimerList<Noted>(20, () => assert.fail('cleared'));
+    for (let i = 0; i < 100; i++) new Noted(list, `${i}`).start();
+    list.clear();
+    assert.equal(list.size, 0);
+    await delay(60);
+  });
+});
+
+describe('Heartbeat: Pings on the interval, 4008 when a Pong is missed', () => {
+  it('pings every interval; a Pong stops the deadline; a missed one closes once', async () => {
+    const clocks = new LivenessClocks({ pingInterval: 40, pongTimeout: 30, registrationTtl: 1000 });
+    let pings = 0;
+    let answer = true;
+    const closes: number[] = [];
+    const heartbeat: Heartbeat = new Heartbeat(
+      clocks,
+      {
+        ping: () => {
+          pings++;
+          if (answer) setImmediate(() => heartbeat.pong());
+        },
+      },
+      { close: (code) => closes.push(code) },
+    );
+    await waitFor('three pings answered', () => pings >= 3, 2000, 5);
+    assert.deepEqual(closes, [], 'answered: never closed');
+    answer = false;
+    await waitFor('the missed Pong', () => closes.length === 1, 2000, 5);
+    assert.deepEqual(closes, [4008]);
+    heartbeat.stop();
+    const after = pings;
+    await delay(100);
+    assert.equal(pings, after, 'stopped: no more pings');
+    assert.equal(clocks.ping.size + clocks.pong.size, 0);
+    clocks.clear();
   });
 });

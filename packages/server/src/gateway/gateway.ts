@@ -26,6 +26,7 @@ import { ServerIds } from '../registry/server-ids.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import { type ConnectionContext, GsConnection } from './gs-connection.js';
 import { GsSocket } from './gs-socket.js';
+import { LivenessClocks } from './liveness.js';
 
 /** What a {@link Gateway} works with. */
 export interface GatewayContext {
@@ -39,6 +40,35 @@ export interface GatewayContext {
   readonly instanceId: string;
 }
 
+/** A socket error: the close that follows it is what the gateway acts on. */
+function ignore(): void {}
+
+/** Node.js's key of a socket's idle-timeout `Timeout`; `null` where this Node.js has none. */
+let idleTimerKey: symbol | null | undefined;
+
+/**
+ * Lets go of the idle timer a socket keeps after `setTimeout(0)`: the HTTP server's idle timeout, stopped by
+ * `ws` at the upgrade, leaves a cleared `Timeout` and its bound callback (about 250 bytes) on every game
+ * server's socket. `null` is what a socket that never had an idle timeout holds there.
+ */
+function forgetIdleTimer(socket: Socket): void {
+  if (socket.timeout !== 0 && socket.timeout !== undefined) return;
+  idleTimerKey ??= Object.getOwnPropertySymbols(socket).find((key) => key.description === 'timeout') ?? null;
+  if (idleTimerKey !== null) (socket as unknown as Record<symbol, unknown>)[idleTimerKey] = null;
+}
+
+/**
+ * Gives the listener array of `event` on `emitter` the room it needs and no
+ * more: an emitter's array keeps the room it grew (about 150 bytes) once it
+ * held three listeners, as a game server's socket does for `end` and `close`.
+ * The same listeners, in the same order; nothing is removed or added.
+ */
+function compactListeners(emitter: Socket, event: 'end' | 'close'): void {
+  const events = (emitter as unknown as { _events?: Record<string, unknown> })._events;
+  const listeners = events?.[event];
+  if (events !== undefined && Array.isArray(listeners) && listeners.length > 1) events[event] = listeners.slice();
+}
+
 /** Holds every game-server connection of this instance. */
 export class Gateway implements ConnectionContext {
   readonly options: ResolvedOptions;
@@ -48,6 +78,8 @@ export class Gateway implements ConnectionContext {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly joins: JoinDesk;
+  /** The Ping, Pong and registration TTL clocks of every connection. */
+  readonly clocks: LivenessClocks;
   /** Derives server ids; the masterserver sets the one made from its store's secret before it accepts connections. */
   serverIds: ServerIds = ServerIds.ephemeral();
   /** The reachability probe; the masterserver sets it (unless probing is off) before it accepts connections. */
@@ -74,6 +106,7 @@ export class Gateway implements ConnectionContext {
     this.logger = options.logger;
     this.#instanceId = ctx.instanceId;
     this.joins = new JoinDesk(options);
+    this.clocks = new LivenessClocks(options);
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -139,7 +172,7 @@ export class Gateway implements ConnectionContext {
    * the WebSocket handshake.
    */
   handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, ip: string): void {
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     const path = req.url === undefined ? '' : req.url.split('?', 1)[0];
     const { maxConnections, maxConnectionsPerIp } = this.options;
     const fromIp = this.#perIp.get(ip) ?? 0;
@@ -164,27 +197,33 @@ export class Gateway implements ConnectionContext {
 
     this.#sockets++;
     this.#perIp.set(ip, fromIp + 1);
-    // `on`: a socket closes once, and `once` would keep two more objects per connection.
-    socket.on('close', () => {
+    let connection: GsConnection | undefined;
+    // One listener, for `close` (which comes with `hadError`) and, once upgraded, `end` (with nothing): TCP ending
+    // or breaking starts the connection's close before ws reports it (docs/protocol.md#liveness), and `close` also
+    // gives its place in the limits back. (`on`: a socket closes once; `once` keeps two more objects a connection.)
+    const ended = (hadError?: boolean): void => {
+      connection?.socketClosing();
+      if (hadError === undefined) return;
       this.#sockets--;
       const left = (this.#perIp.get(ip) ?? 1) - 1;
       if (left === 0) this.#perIp.delete(ip);
       else this.#perIp.set(ip, left);
       if (this.#sockets === 0) for (const resolve of this.#allClosed.splice(0)) resolve();
-    });
+    };
+    socket.on('close', ended);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.#shuttingDown) {
         ws.close(CloseCode.GOING_AWAY, 'going away');
         return;
       }
+      forgetIdleTimer(socket);
       const gs = ws as GsSocket;
       gs.maxBufferedAmount = this.options.maxSendBuffer;
-      const connection = new GsConnection(gs, socket, ip, `${this.#instanceId}:${++this.#serial}`, this);
-      gs.onOverflow = (buffered) =>
-        this.logger.warn(
-          { ip, serverId: connection.serverId, buffered },
-          'game server does not read: connection ended',
-        );
+      // Joined, not concatenated: a flat string, where a concatenation keeps its parts.
+      connection = new GsConnection(gs, ip, [this.#instanceId, ++this.#serial].join(':'), this);
+      socket.on('end', ended);
+      compactListeners(socket, 'end');
+      compactListeners(socket, 'close');
       this.#connections.set(connection.key, connection);
       this.logger.info({ ip }, 'game server connected');
     });
@@ -226,5 +265,6 @@ export class Gateway implements ConnectionContext {
     for (const connection of this.#connections.values()) connection.close(CloseCode.GOING_AWAY, 'going away');
     await allClosed;
     this.joins.close();
+    this.clocks.clear();
   }
 }

@@ -9,7 +9,6 @@
  * @module
  */
 
-import type { Socket } from 'node:net';
 import {
   CloseCode,
   decodeAtMasterServer,
@@ -29,7 +28,7 @@ import type { BanList } from '../moderation/ban-list.js';
 import type { ResolvedOptions } from '../options.js';
 import { type ListedServer, sameInfo } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
-import type { GsSocket } from './gs-socket.js';
+import type { GsSocket, GsSocketHandler } from './gs-socket.js';
 import { Listing, type ListingContext, type ListOutcome } from './listing.js';
 import { Heartbeat } from './liveness.js';
 import { REFUSAL_OUTCOME, type Refusal, RegistrationPolicy, refusalMessage } from './registration-policy.js';
@@ -65,7 +64,7 @@ function callTask(task: () => MaybePromise<void>): MaybePromise<void> {
 }
 
 /** The MS side of one game server's WebSocket. */
-export class GsConnection {
+export class GsConnection implements GsSocketHandler {
   /** The client IP the listing's address uses. */
   readonly ip: string;
   /** Unique among every connection of the cluster: the registry tells listings of one address apart by it. */
@@ -88,7 +87,7 @@ export class GsConnection {
   /** The close this side started, if it did. */
   #sent: { code: number; reason: string } | undefined;
 
-  constructor(socket: GsSocket, tcp: Socket, ip: string, key: string, ctx: ConnectionContext) {
+  constructor(socket: GsSocket, ip: string, key: string, ctx: ConnectionContext) {
     this.#socket = socket;
     this.#ctx = ctx;
     this.ip = ip;
@@ -97,19 +96,8 @@ export class GsConnection {
     this.#listing = new Listing(ctx, this);
     this.#policy = new RegistrationPolicy(options, ctx.tokens, ctx.bans, ip);
     // Stopped when the close starts: it pings only an open socket.
-    this.#heartbeat = new Heartbeat(options.pingInterval, options.pongTimeout, socket, this);
-
-    // One handler for every way a close starts (#closing runs once); `on`, not `once`: a socket closes once, and
-    // `once` wraps each listener in two more objects that every idle connection would keep.
-    const closing = (): void => this.#closing();
-    socket.onClosing = closing;
-    socket.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
-    socket.on('pong', () => this.#heartbeat.pong());
-    socket.on('error', (error: Error) => ctx.logger.debug({ ip, err: error.message }, 'game server socket error'));
-    socket.on('close', (code: number, reason: Buffer) => this.#closed(code, reason.toString()));
-    // The peer ending TCP (or TCP breaking) also starts the close, before ws reports it.
-    tcp.on('end', closing);
-    tcp.on('close', closing);
+    this.#heartbeat = new Heartbeat(ctx.clocks, socket, this);
+    socket.handler = this;
   }
 
   /** `open`, `closing` or `closed`. */
@@ -177,7 +165,8 @@ export class GsConnection {
     return this.#joins.request({ serverId: listed.id, ip: listed.ip, port: listed.port }, player, this.#socket);
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  /** A message from the game server. */
+  socketMessage(data: Buffer, isBinary: boolean): void {
     // Nothing that arrives after a violation, or once the close started, is acted on.
     if (this.#state !== 'open' || this.#violated) return;
     if (isBinary) {
@@ -238,7 +227,7 @@ export class GsConnection {
     const now = Date.now();
     const admitted = this.#policy.check(request, now, this.#listing.server);
     if ('refused' in admitted) return this.#refuse(id, admitted, now);
-    const listed = this.#listing.list(admitted.info, admitted.tokenId, admitted.unchanged, now);
+    const listed = this.#listing.list(admitted.info, admitted.tokenId, admitted.unchanged);
     if (isPromise(listed)) return listed.then((outcome) => this.#answer(id, outcome, now));
     return this.#answer(id, listed, now);
   }
@@ -268,19 +257,34 @@ export class GsConnection {
     return this.#listing.delist();
   }
 
+  socketPong(): void {
+    this.#heartbeat.pong();
+  }
+
+  socketOverflow(buffered: number): void {
+    this.#ctx.logger.warn(
+      { ip: this.ip, serverId: this.serverId, buffered },
+      'game server does not read: connection ended',
+    );
+  }
+
+  socketError(error: Error): void {
+    this.#ctx.logger.debug({ ip: this.ip, err: error.message }, 'game server socket error');
+  }
+
   /** The closing handshake started (either side) or TCP ended: delist now, fail waiting joins. */
-  #closing(): void {
+  socketClosing(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closing';
-    this.#socket.onClosing = undefined;
     this.#heartbeat.stop();
     this.#joins?.failAll({ kind: 'gone' });
     this.#listing.drop();
     this.#ctx.closing(this);
   }
 
-  #closed(code: number, reason: string): void {
-    this.#closing();
+  socketClosed(code: number, reasonBytes: Buffer): void {
+    const reason = reasonBytes.toString();
+    this.socketClosing();
     this.#state = 'closed';
     // No Close frame came back (1006: the peer or the network is gone): report the close this side sent.
     const sent = code === 1006 ? this.#sent : undefined;

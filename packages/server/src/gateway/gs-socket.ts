@@ -19,6 +19,25 @@ const WS_CLOSE_REASONS: Readonly<Record<number, string>> = {
 };
 
 /**
+ * What a {@link GsSocket} tells the connection it serves, in place of event
+ * listeners: an idle connection keeps no closure for them.
+ */
+export interface GsSocketHandler {
+  /** A message (`'message'`). */
+  socketMessage(data: Buffer, isBinary: boolean): void;
+  /** A Pong (`'pong'`). */
+  socketPong(): void;
+  /** An error (`'error'`): told here, never thrown for want of a listener. */
+  socketError(error: Error): void;
+  /** The closing handshake started, or TCP ended (told at each; the first is the moment). */
+  socketClosing(): void;
+  /** A send left more than `maxBufferedAmount` bytes unsent (the peer is not reading): the connection is ended next. */
+  socketOverflow(buffered: number): void;
+  /** The connection is gone (`'close'`). */
+  socketClosed(code: number, reason: Buffer): void;
+}
+
+/**
  * A `ws` WebSocket that reports the moment a closing handshake starts. `ws`
  * itself calls `close()` when a Close frame arrives or the peer breaks the
  * protocol, but emits `'close'` only when the TCP connection is gone;
@@ -27,12 +46,10 @@ const WS_CLOSE_REASONS: Readonly<Record<number, string>> = {
  * asks, and ends a peer that does not read what is sent to it.
  */
 export class GsSocket extends WebSocket {
-  /** Called once, when the closing handshake starts for whatever reason. */
-  onClosing: (() => void) | undefined;
+  /** Told of the socket's events before any listener. */
+  handler: GsSocketHandler | undefined;
   /** Unsent bytes beyond which a send terminates the connection (the peer is not reading). Default: no limit. */
   maxBufferedAmount = Number.POSITIVE_INFINITY;
-  /** Called with the unsent bytes when a send went over {@link maxBufferedAmount}, just before the connection is ended. */
-  onOverflow: ((buffered: number) => void) | undefined;
 
   override send(data: Data, cb?: Callback): void;
   override send(data: Data, options: SendOptions, cb?: Callback): void;
@@ -41,14 +58,28 @@ export class GsSocket extends WebSocket {
     super.send(data, options as SendOptions, cb);
     const buffered = this.bufferedAmount;
     if (buffered <= this.maxBufferedAmount || this.readyState !== WebSocket.OPEN) return;
-    this.onOverflow?.(buffered);
+    this.handler?.socketOverflow(buffered);
     this.terminate();
   }
 
+  /** Tells the handler, then any listeners. (Fixed arguments: `ws` emits at most two, and a message costs no array.) */
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    const handler = this.handler;
+    if (handler !== undefined) {
+      if (event === 'message') handler.socketMessage(a as Buffer, b as boolean);
+      else if (event === 'pong') handler.socketPong();
+      else if (event === 'close') handler.socketClosed(a as number, b as Buffer);
+      else if (event === 'error') {
+        handler.socketError(a as Error);
+        if (this.listenerCount('error') === 0) return true;
+      }
+    }
+    // biome-ignore lint/complexity/noArguments: forwards whatever else an emitter is called with.
+    return arguments.length <= 3 ? super.emit(event, a, b) : super.emit(event, ...[...arguments].slice(1));
+  }
+
   override close(code?: number, data?: string | Buffer): void {
-    const onClosing = this.onClosing;
-    this.onClosing = undefined;
-    onClosing?.();
+    this.handler?.socketClosing();
     super.close(code, data ?? (code === undefined ? undefined : WS_CLOSE_REASONS[code]));
   }
 }

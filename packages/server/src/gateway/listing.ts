@@ -16,13 +16,14 @@ import { formatAddress } from '../net/addresses.js';
 import type { AddressWatch, Reachability, VerdictListener } from '../probe/reachability.js';
 import { type ListedServer, type Registry, toListedServer, withReachable } from '../registry/registry.js';
 import type { ServerIds } from '../registry/server-ids.js';
-import { RegistrationTtl, type TtlOwner } from './liveness.js';
+import { type LivenessClocks, RegistrationTtl, type TtlOwner } from './liveness.js';
 import { ServerPassword } from './password.js';
 import type { Refusal } from './registration-policy.js';
 
 /** What a listing works with. */
 export interface ListingContext {
-  readonly options: { readonly registrationTtl: number };
+  /** The clocks' timer lists (the registration TTL's is used here). */
+  readonly clocks: LivenessClocks;
   readonly registry: Registry;
   readonly reachability: Reachability;
   readonly serverIds: ServerIds;
@@ -54,7 +55,7 @@ export class Listing implements VerdictListener, TtlOwner {
   #server: ListedServer | undefined;
   /** The id of the last listing: kept through a delisting (the connection is still this server). */
   #id: string | undefined;
-  readonly #password = new ServerPassword();
+  #password = ServerPassword.NONE;
   /** The probe's watch on the address listed (or being checked, in `require` mode). */
   #watch: AddressWatch | undefined;
   /**
@@ -66,7 +67,7 @@ export class Listing implements VerdictListener, TtlOwner {
   constructor(ctx: ListingContext, owner: ListingOwner) {
     this.#ctx = ctx;
     this.#owner = owner;
-    this.#ttl = new RegistrationTtl(ctx.options.registrationTtl, this);
+    this.#ttl = new RegistrationTtl(ctx.clocks.ttl, this);
   }
 
   /** The listed server, or `undefined` while not listed. */
@@ -85,10 +86,10 @@ export class Listing implements VerdictListener, TtlOwner {
   }
 
   /**
-   * Lists (or refreshes) the server a registration describes, with the token it was made with, at `now`.
+   * Lists (or refreshes) the server a registration describes, with the token it was made with.
    * `unchanged`: the registration's checks found its info and token to be the listing's as it stands.
    */
-  list(info: ServerInfo, tokenId: string, unchanged: boolean, now = Date.now()): MaybePromise<ListOutcome> {
+  list(info: ServerInfo, tokenId: string, unchanged: boolean): MaybePromise<ListOutcome> {
     const { ip, key, openedAt } = this.#owner;
     const password = info.password ?? '';
     const listed = this.#server;
@@ -96,7 +97,7 @@ export class Listing implements VerdictListener, TtlOwner {
       if (unchanged && this.#password.equals(password)) {
         // The hot path (a game server repeating its registration): no closure unless the registry waits.
         const refreshed = this.#ctx.registry.refresh(listed.id);
-        return isPromise(refreshed) ? refreshed.then(() => this.#listed()) : this.#listed(now);
+        return isPromise(refreshed) ? refreshed.then(() => this.#listed()) : this.#listed();
       }
       // The same address: the same id, and the probe's verdict stands.
       return this.#put(toListedServer(listed.id, info, ip, tokenId, listed.reachable, key, openedAt), password);
@@ -154,7 +155,8 @@ export class Listing implements VerdictListener, TtlOwner {
       if (this.#owner.state !== 'open') return andThen(result.ok ? registry.delete(server) : undefined, () => 'closed');
       if (!result.ok) return { refused: RegistrationError.LIST_FULL };
       this.#server = server;
-      if (password !== undefined) this.#password.set(password);
+      // Hashed only when it changed.
+      if (password !== undefined && !this.#password.equals(password)) this.#password = ServerPassword.of(password);
       if (this.#id !== server.id) {
         const previous = this.#id;
         this.#id = server.id;
@@ -164,9 +166,9 @@ export class Listing implements VerdictListener, TtlOwner {
     });
   }
 
-  #listed(now = Date.now()): 'listed' | 'closed' {
+  #listed(): 'listed' | 'closed' {
     if (this.#owner.state !== 'open') return 'closed';
-    this.#ttl.restart(now);
+    this.#ttl.restart();
     return 'listed';
   }
 

@@ -3,54 +3,89 @@
  * ping interval, a close when no Pong came within the pong timeout;
  * docs/protocol.md#liveness) and the registration TTL (a listing expires, and
  * a connection that stays unlisted is closed; docs/protocol.md#registration).
- * Their timers call shared functions with the clock as argument: an idle
- * connection holds no closure for them.
+ * Their timers are nodes of timer lists shared by every connection
+ * (`timer-list.ts`): an idle connection holds no `Timeout` and no closure
+ * for them.
  *
  * @module
  */
 
 import { CloseCode } from '@masterserver/protocol';
+import { ListTimer, TimerList } from '../timer-list.js';
+
+/** The durations of the clocks. */
+export interface LivenessTimes {
+  readonly pingInterval: number;
+  readonly pongTimeout: number;
+  readonly registrationTtl: number;
+}
+
+/** The timer lists every connection's clocks run on: one set per gateway, a `Timeout` per list. */
+export class LivenessClocks {
+  readonly ping: TimerList<Heartbeat>;
+  readonly pong: TimerList<PongDeadline>;
+  readonly ttl: TimerList<RegistrationTtl>;
+
+  constructor(times: LivenessTimes) {
+    this.ping = new TimerList(times.pingInterval, Heartbeat.due);
+    this.pong = new TimerList(times.pongTimeout, PongDeadline.due);
+    this.ttl = new TimerList(times.registrationTtl, RegistrationTtl.due);
+  }
+
+  /** Stops every clock. */
+  clear(): void {
+    this.ping.clear();
+    this.pong.clear();
+    this.ttl.clear();
+  }
+}
+
+/** The connection a heartbeat closes. */
+interface Closable {
+  close(code: number, reason: string): void;
+}
+
+/** The Pong deadline: it runs from a Ping while no Pong has come (so it runs only while a Pong is awaited). */
+class PongDeadline extends ListTimer {
+  readonly #connection: Closable;
+
+  constructor(list: TimerList<PongDeadline>, connection: Closable) {
+    super(list);
+    this.#connection = connection;
+  }
+
+  static due(deadline: PongDeadline): void {
+    deadline.#connection.close(CloseCode.PONG_TIMEOUT, 'pong timeout');
+  }
+}
 
 /** Pings on an interval and closes the connection with 4008 when a Pong is missed. */
-export class Heartbeat {
+export class Heartbeat extends ListTimer {
   readonly #socket: { ping(): void };
-  readonly #connection: { close(code: number, reason: string): void };
-  #awaitingPong = false;
-  readonly #pingTimer: NodeJS.Timeout;
-  readonly #pongTimer: NodeJS.Timeout;
+  readonly #pong: PongDeadline;
 
-  constructor(
-    pingIntervalMs: number,
-    pongTimeoutMs: number,
-    socket: { ping(): void },
-    connection: { close(code: number, reason: string): void },
-  ) {
+  constructor(clocks: LivenessClocks, socket: { ping(): void }, connection: Closable) {
+    super(clocks.ping);
     this.#socket = socket;
-    this.#connection = connection;
-    this.#pingTimer = setInterval(Heartbeat.#ping, pingIntervalMs, this).unref();
-    this.#pongTimer = setTimeout(Heartbeat.#pongDue, pongTimeoutMs, this).unref();
+    this.#pong = new PongDeadline(clocks.pong, connection);
+    this.start();
   }
 
-  static #ping(heartbeat: Heartbeat): void {
+  static due(heartbeat: Heartbeat): void {
     heartbeat.#socket.ping();
-    if (!heartbeat.#awaitingPong) {
-      heartbeat.#awaitingPong = true;
-      heartbeat.#pongTimer.refresh();
-    }
-  }
-
-  static #pongDue(heartbeat: Heartbeat): void {
-    if (heartbeat.#awaitingPong) heartbeat.#connection.close(CloseCode.PONG_TIMEOUT, 'pong timeout');
+    // A Pong still awaited keeps its deadline: it runs from the first Ping it answers.
+    if (!heartbeat.#pong.running) heartbeat.#pong.start();
+    heartbeat.start();
   }
 
   /** A Pong arrived. */
   pong(): void {
-    this.#awaitingPong = false;
+    this.#pong.stop();
   }
 
-  stop(): void {
-    clearInterval(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
+  override stop(): void {
+    super.stop();
+    this.#pong.stop();
   }
 }
 
@@ -64,32 +99,21 @@ export interface TtlOwner {
  * The registration TTL: {@link restart} on every successful registration and
  * every delisting; the owner hears when it runs out, with the generation it
  * was armed in, so that a task queued meanwhile can tell that a later
- * registration restarted it. A restart only notes the time: the timer, when it
- * fires early, waits again for what is left (a registration costs no timer
- * work, however often it comes).
+ * registration restarted it. A restart only moves the timer to the end of its
+ * list (no timer work, however often registrations come).
  */
-export class RegistrationTtl {
+export class RegistrationTtl extends ListTimer {
   #generation = 0;
-  readonly #ttlMs: number;
   readonly #owner: TtlOwner;
-  #restartedAt = Date.now();
   #stopped = false;
-  /** Armed while the TTL runs; after it ran out, the next {@link restart} arms it again. */
-  #timer: NodeJS.Timeout | undefined;
 
-  constructor(ttlMs: number, owner: TtlOwner) {
-    this.#ttlMs = ttlMs;
+  constructor(list: TimerList<RegistrationTtl>, owner: TtlOwner) {
+    super(list);
     this.#owner = owner;
-    this.#timer = setTimeout(RegistrationTtl.#due, ttlMs, this).unref();
+    this.start();
   }
 
-  static #due(ttl: RegistrationTtl): void {
-    const left = ttl.#ttlMs - (Date.now() - ttl.#restartedAt);
-    if (left > 0) {
-      ttl.#timer = setTimeout(RegistrationTtl.#due, left, ttl).unref();
-      return;
-    }
-    ttl.#timer = undefined;
+  static due(ttl: RegistrationTtl): void {
     ttl.#owner.ttlExpired(ttl.#generation);
   }
 
@@ -98,18 +122,14 @@ export class RegistrationTtl {
     return this.#generation;
   }
 
-  /** Starts the TTL again from `now` (ms since the epoch). */
-  restart(now = Date.now()): void {
+  /** Starts the TTL again. */
+  restart(): void {
     this.#generation++;
-    this.#restartedAt = now;
-    if (this.#timer === undefined && !this.#stopped) {
-      this.#timer = setTimeout(RegistrationTtl.#due, this.#ttlMs, this).unref();
-    }
+    if (!this.#stopped) this.start();
   }
 
-  stop(): void {
+  override stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    super.stop();
   }
 }

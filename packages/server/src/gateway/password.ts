@@ -9,19 +9,24 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-/** The password of one listing; `""` means none. */
+/** The password of one listing; `""` means none. Immutable: a listing's new password is another object. */
 export class ServerPassword {
-  #text = '';
-  #hash: Buffer | undefined;
+  /** No password (shared by every listing without one). */
+  static readonly NONE = new ServerPassword('');
+  readonly #text: string;
+  readonly #hash: Buffer | undefined;
 
-  /** The password a registration gave (`""`: none); hashed only when it changed. */
-  set(password: string): void {
-    if (password === this.#text) return;
-    this.#text = password;
-    this.#hash = password === '' ? undefined : sha256(password);
+  private constructor(text: string) {
+    this.#text = text;
+    this.#hash = text === '' ? undefined : sha256(text);
   }
 
-  /** True when `password` is the same as the one set. */
+  /** The password a registration gave (`""`: none). */
+  static of(password: string): ServerPassword {
+    return password === '' ? ServerPassword.NONE : new ServerPassword(password);
+  }
+
+  /** True when `password` is the same as this one. */
   equals(password: string): boolean {
     return password === this.#text;
   }

@@ -201,14 +201,17 @@ export class Prober implements Reachability {
 
   watch(ip: string, port: number, listener: VerdictListener): AddressWatch {
     const canonical = normalizeIp(ip);
-    const key = `${canonical}|${port}`;
+    // Joined, not concatenated: a flat string, where a concatenation keeps its parts.
+    const key = [canonical, port].join('|');
     let address = this.#addresses.get(key);
     if (address === undefined) {
       address = new Address(key, canonical, port);
       this.#addresses.set(key, address);
     }
     const watch = new Watch(this, address, listener);
-    address.watches.push(watch);
+    // A new array for the first watch: `push` onto an empty one makes room for 17.
+    if (address.watches.length === 0) address.watches = [watch];
+    else address.watches.push(watch);
     if (address.watches.length === 1 && address.round === undefined) {
       address.unschedule();
       // A new listing of the address is probed now, unless it was found unreachable moments ago.
