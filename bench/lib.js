@@ -98,7 +98,9 @@ export async function startMs(options = {}) {
  * Starts game-server load generators: `count` connections split over `procs`
  * processes, each process over its own 127.0.0.x source addresses (`perAddress`
  * connections per address). With `udp`, each also binds its game port on UDP and
- * answers the masterserver's reachability probes. Resolves to the list of process handles.
+ * answers the masterserver's reachability probes. `firstIndex`: the index of the first
+ * game server (another call's game servers continue where the last stopped: their
+ * own addresses and ports). Resolves to the list of process handles.
  */
 export async function startGameServers({
   wsUrl,
@@ -108,11 +110,12 @@ export async function startGameServers({
   changing = false,
   interval = 10_000,
   udp = false,
+  firstIndex = 0,
 }) {
   const perAddress = 1000;
   const per = Math.ceil(count / procs);
   const handles = [];
-  let nextAddress = 2;
+  let nextAddress = 2 + Math.ceil(firstIndex / perAddress);
   for (let p = 0; p < procs && p * per < count; p++) {
     const n = Math.min(per, count - p * per);
     const addresses = Array.from({ length: Math.ceil(n / perAddress) }, () => `127.0.0.${nextAddress++}`);
@@ -120,7 +123,7 @@ export async function startGameServers({
       url: wsUrl,
       token: BENCH_TOKEN,
       count: n,
-      first: p * per,
+      first: firstIndex + p * per,
       addresses,
       perAddress,
       mode,

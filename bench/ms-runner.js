@@ -5,6 +5,7 @@
 // { cmd: 'churn', perSecond } → from now on changes the player count of `perSecond` listed servers a second (0 stops);
 // { cmd: 'close' } → closes and exits.
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { MasterServer } from '@masterserver/server';
 // Listings made directly (without game servers): the registry's own helpers, from the build.
 import { publicServerJson, toListedServer } from '../packages/server/dist/src/registry/registry.js';
@@ -75,14 +76,20 @@ const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 
 process.on('message', async (message) => {
   if (message.cmd === 'usage') {
-    for (let i = 0; i < 3; i++) globalThis.gc?.();
-    const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
+    if (message.gc !== false) for (let i = 0; i < 3; i++) globalThis.gc?.();
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
     const cpu = process.cpuUsage();
+    const spaces = Object.fromEntries(
+      v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size }]),
+    );
     process.send({
       type: 'usage',
       rss,
       heapUsed,
+      heapTotal,
+      external,
       arrayBuffers,
+      spaces,
       cpuMs: (cpu.user + cpu.system) / 1000,
       t: performance.now(),
     });
