@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { fetchRaw, TestGameServer, waitFor } from '@masterserver/testing';
+import { IdleSweep } from '../src/http/idle-sweep.js';
 import { MasterServer } from '../src/index.js';
 import { startMs, TOKEN } from './helpers.js';
 
@@ -114,7 +115,7 @@ describe('HTTP limits: the API alone is as hard to abuse as the WebSocket side',
       assert.equal(server.headersTimeout, 400);
       assert.equal(server.requestTimeout, 1000);
       assert.equal(server.keepAliveTimeout, 1500);
-      assert.equal(server.timeout, 7000);
+      assert.equal(server.timeout, 0, 'the idle timeout is a sweep of the connections, not a timer per request');
       const silent = await open(url);
       sockets.push(silent.socket);
       await closed(silent.socket);
@@ -170,6 +171,55 @@ describe('HTTP limits: the API alone is as hard to abuse as the WebSocket side',
       );
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('IdleSweep: the idle timeout without a timer per connection', () => {
+  it('destroys a connection that made no progress for the timeout, keeps one that moves, and forgets one taken over', async () => {
+    const timeout = 400;
+    const sweep = new IdleSweep(timeout);
+    const accepted: Socket[] = [];
+    const server = createTcpServer((socket) => {
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      accepted.push(socket);
+      sweep.watch(socket);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const open = async (): Promise<Socket> => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      await waitFor('accepted', () => accepted.length > 0 && sweep.size > 0, 2000, 5);
+      return socket;
+    };
+    const silent = await open();
+    const talking = await open();
+    const opened = performance.now();
+    const talk = setInterval(() => talking.write('x'), 100);
+    try {
+      await once(silent, 'close');
+      const after = performance.now() - opened;
+      assert.ok(after >= timeout - 20 && after < timeout * 1.25 + 300, `closed after ${after.toFixed(0)} ms`);
+      assert.equal(talking.destroyed, false, 'a connection that moves is kept');
+      await waitFor('the closed one forgotten', () => sweep.size === 1, 2000, 10);
+      // Taken over (as a WebSocket is, with its own liveness): no longer swept, however quiet.
+      const count = accepted.length;
+      const taken = await open();
+      await waitFor('accepted', () => accepted.length > count, 2000, 5);
+      sweep.forget(accepted[count] as Socket);
+      await new Promise((resolve) => setTimeout(resolve, timeout * 2));
+      assert.equal(taken.destroyed, false, 'forgotten: kept');
+      assert.equal(sweep.size, 1);
+      taken.destroy();
+    } finally {
+      clearInterval(talk);
+      talking.destroy();
+      sweep.stop();
+      server.close();
     }
   });
 });

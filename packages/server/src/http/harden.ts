@@ -13,6 +13,7 @@ import type { Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { normalizeIp } from '../net/addresses.js';
 import { answerClientError, refuseRaw } from '../refusal/raw.js';
+import { IdleSweep } from './idle-sweep.js';
 
 /** The limits {@link hardenServer} applies. */
 export interface ServerLimits {
@@ -35,7 +36,8 @@ type Counted = Socket & { [countedAs]?: string | undefined };
 
 /**
  * Applies `limits` to `server`, replacing Node.js's laxer defaults (a 60 s headers timeout, a 5 min
- * request timeout, no idle timeout). Returns a function that removes the listeners it added.
+ * request timeout, no idle timeout). Returns a function that removes the listeners it added and stops the
+ * idle sweep.
  */
 export function hardenServer(server: Server | TlsServer, limits: ServerLimits): () => void {
   server.headersTimeout = limits.headersTimeout;
@@ -45,8 +47,9 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   (server as { maxHeaderSize?: number }).maxHeaderSize = limits.maxHeaderSize;
   // One more than the limit, so that the request handler can see that there were too many.
   server.maxHeadersCount = limits.maxHeaders + 1;
-  // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed.
-  server.setTimeout(limits.idleTimeout);
+  // A connection that makes no progress (e.g. a client that stops reading its response) is destroyed: by a sweep
+  // of the connections, not Node.js's timer per request (`server.timeout` stays 0).
+  const idle = new IdleSweep(limits.idleTimeout);
   server.on('clientError', answerClientError);
   // Node.js answers a request without `Host` with an empty 400, and counts a `Host` beyond the headers it keeps
   // as missing: the masterserver checks `Host` itself, after the header count, and answers in JSON.
@@ -67,24 +70,32 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   }
   const connected = (socket: Counted): void => {
     const ip = normalizeIp(socket.remoteAddress ?? '');
-    if (max === 0 || limits.isTrustedProxy(ip)) return;
-    const count = (open.get(ip) ?? 0) + 1;
-    if (count > max) {
-      refuseRaw(socket, 'TOO_MANY_CONNECTIONS');
-      return;
+    if (max !== 0 && !limits.isTrustedProxy(ip)) {
+      const count = (open.get(ip) ?? 0) + 1;
+      if (count > max) {
+        refuseRaw(socket, 'TOO_MANY_CONNECTIONS');
+        return;
+      }
+      open.set(ip, count);
+      socket[countedAs] = ip;
+      socket.on('close', closed);
     }
-    open.set(ip, count);
-    socket[countedAs] = ip;
-    socket.on('close', closed);
+    idle.watch(socket);
   };
-  // A connection that became a game server's WebSocket is counted by the gateway's own limits from then on.
-  const upgraded = (_req: unknown, socket: Counted): void => release(socket);
+  // A connection that became a game server's WebSocket is counted by the gateway's own limits from then on, and
+  // kept alive by its heartbeat.
+  const upgraded = (_req: unknown, socket: Counted): void => {
+    if (socket[countedAs] !== undefined) socket.off('close', closed);
+    release(socket);
+    idle.forget(socket);
+  };
   // Plain HTTP counts TCP connections; HTTPS counts them once the TLS handshake is done (the handshake has its
   // own timeout), so that the refusal can be written in TLS.
   const event = 'setSecureContext' in server ? 'secureConnection' : 'connection';
   server.on(event, connected);
   server.on('upgrade', upgraded);
   return () => {
+    idle.stop();
     server.off('clientError', answerClientError);
     server.off(event, connected);
     server.off('upgrade', upgraded);
