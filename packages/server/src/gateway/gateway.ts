@@ -43,20 +43,6 @@ export interface GatewayContext {
 /** A socket error: the close that follows it is what the gateway acts on. */
 function ignore(): void {}
 
-/** Node.js's key of a socket's idle-timeout `Timeout`; `null` where this Node.js has none. */
-let idleTimerKey: symbol | null | undefined;
-
-/**
- * Lets go of the idle timer a socket keeps after `setTimeout(0)`: the HTTP server's idle timeout, stopped by
- * `ws` at the upgrade, leaves a cleared `Timeout` and its bound callback (about 250 bytes) on every game
- * server's socket. `null` is what a socket that never had an idle timeout holds there.
- */
-function forgetIdleTimer(socket: Socket): void {
-  if (socket.timeout !== 0 && socket.timeout !== undefined) return;
-  idleTimerKey ??= Object.getOwnPropertySymbols(socket).find((key) => key.description === 'timeout') ?? null;
-  if (idleTimerKey !== null) (socket as unknown as Record<symbol, unknown>)[idleTimerKey] = null;
-}
-
 /**
  * Gives the listener array of `event` on `emitter` the room it needs and no
  * more: an emitter's array keeps the room it grew (about 150 bytes) once it
@@ -216,7 +202,6 @@ export class Gateway implements ConnectionContext {
         ws.close(CloseCode.GOING_AWAY, 'going away');
         return;
       }
-      forgetIdleTimer(socket);
       const gs = ws as GsSocket;
       gs.maxBufferedAmount = this.options.maxSendBuffer;
       // Joined, not concatenated: a flat string, where a concatenation keeps its parts.

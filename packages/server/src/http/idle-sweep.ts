@@ -52,7 +52,7 @@ export class IdleSweep {
     if (this.#connections.delete(socket)) socket.off('close', this.#closed);
   }
 
-  /** Destroys the connections that made no progress for the timeout (run on the timer; public for tests). */
+  /** Destroys the connections that made no progress for the timeout (what the timer runs). */
   sweep(now = performance.now()): void {
     for (const [socket, progress] of this.#connections) {
       const bytes = progressOf(socket);
