@@ -9,6 +9,7 @@ import { etagMatches } from '../src/http/api.js';
 import { negotiateEncoding } from '../src/http/encoding.js';
 import { compareServers, ServerListCache } from '../src/http/server-list.js';
 import { OptionError, silentLogger } from '../src/index.js';
+import { ServerMetrics } from '../src/metrics.js';
 import { resolveOptions } from '../src/options.js';
 import { MemoryRegistry } from '../src/registry/memory-registry.js';
 import { toListedServer } from '../src/registry/registry.js';
@@ -24,6 +25,39 @@ const info = (name: string, curPlayers: number, port = 1) => ({
   curPlayers,
   maxPlayers: 16,
   gameState: 0,
+});
+
+describe('ServerMetrics: the join and quick-play duration histograms', () => {
+  it('exports cumulative buckets (a value on a bound is in it), +Inf, sum and count per outcome, in Prometheus text', async () => {
+    const none = () => 0;
+    const metrics = new ServerMetrics({
+      connections: none,
+      listedServers: none,
+      players: none,
+      probedAddresses: () => ({ reachable: 0, unreachable: 0, unknown: 0 }),
+    });
+    for (const seconds of [0.001, 0.005, 0.0051, 12]) metrics.join('accepted', seconds);
+    metrics.join('timeout', 5);
+    metrics.join('busy', undefined);
+    const text = await metrics.registry.getSingleMetricAsString('masterserver_join_duration_seconds');
+    const lines = text.split('\n');
+    assert.equal(lines[1], '# TYPE masterserver_join_duration_seconds histogram');
+    const series = (outcome: string) => lines.filter((line) => line.includes(`outcome="${outcome}"`));
+    assert.deepEqual(series('accepted'), [
+      'masterserver_join_duration_seconds_bucket{le="0.005",outcome="accepted"} 2',
+      ...['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10'].map(
+        (le) => `masterserver_join_duration_seconds_bucket{le="${le}",outcome="accepted"} 3`,
+      ),
+      'masterserver_join_duration_seconds_bucket{le="+Inf",outcome="accepted"} 4',
+      'masterserver_join_duration_seconds_sum{outcome="accepted"} 12.0111',
+      'masterserver_join_duration_seconds_count{outcome="accepted"} 4',
+    ]);
+    assert.ok(series('timeout').includes('masterserver_join_duration_seconds_bucket{le="2.5",outcome="timeout"} 0'));
+    assert.ok(series('timeout').includes('masterserver_join_duration_seconds_bucket{le="5",outcome="timeout"} 1'));
+    assert.deepEqual(series('busy'), [], 'a join that reached no game server has no duration');
+    metrics.registry.resetMetrics();
+    assert.doesNotMatch(await metrics.registry.metrics(), /join_duration_seconds_count/);
+  });
 });
 
 describe('SlidingWindow', () => {
