@@ -141,7 +141,12 @@ export class MasterServer {
           ? undefined
           : new RemoteJoins(
               cluster.link,
-              (serverId, player) => local(serverId)?.join(player) ?? Promise.resolve({ kind: 'not-found' }),
+              (serverId, player) =>
+                new Promise((resolve) => {
+                  const target = local(serverId);
+                  if (target === undefined) resolve({ kind: 'not-found' });
+                  else target.join(player, resolve);
+                }),
               joinTimeout,
               logger,
             ),

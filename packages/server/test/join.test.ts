@@ -173,6 +173,28 @@ describe('POST /v2/client/join – passwords and a vanishing game server', () =>
     assert.equal((res.json as ErrorBody).error.code, 'GS_GONE');
   });
 
+  it('500 INTERNAL_ERROR when answering a join fails; the game server stays connected and is joined again', async () => {
+    const gs = await t.connect();
+    await gs.register({ name: 'answered-badly', port: 37204 });
+    const serverId = String((await t.list()).find((s) => s.name === 'answered-badly')?.id);
+    const metrics = t.ms.metrics;
+    const count = metrics.join;
+    // The answer is made inside the game server's message: what throws there is the request's, not the connection's.
+    metrics.join = () => {
+      metrics.join = count;
+      throw new Error('counting failed');
+    };
+    const failed = postJson(`${t.url}/v2/client/join`, { serverId, username: 'u', clantag: '' });
+    gs.answer(await gs.next());
+    const res = await failed;
+    assert.equal(res.status, 500);
+    assert.equal((res.json as ErrorBody).error.code, 'INTERNAL_ERROR');
+    const again = postJson(`${t.url}/v2/client/join`, { serverId, username: 'u', clantag: '' });
+    gs.answer(await gs.next());
+    assert.equal((await again).status, 200);
+    assert.ok((await t.list()).some((s) => s.id === serverId));
+  });
+
   it('a delisted server cannot be joined: 404', async () => {
     const gs = await t.connect();
     await gs.register({ name: 'delisted', port: 37203 });

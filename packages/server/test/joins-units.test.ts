@@ -105,16 +105,19 @@ describe('RandomPool', () => {
 });
 
 describe('PendingJoins: the joins waiting on one game server', () => {
-  const address = { serverId: 'srv', ip: '10.0.0.1', port: 37015 };
+  const address = { id: 'srv', ip: '10.0.0.1', port: 37015 };
   const player = { username: 'Viper', clantag: 'NS' };
+  /** A join request's outcome as a promise. */
+  const request = (joins: PendingJoins, socket: { send(text: string): void }): Promise<JoinOutcome> =>
+    new Promise((resolve) => joins.request(address, player, socket, resolve));
 
   it('sends a join request and resolves the game server’s answer with the address, token and conv it sent', async () => {
     const desk = new JoinDesk({ joinTimeout: 1000, convReservation: 60_000, maxPendingJoins: 4 });
     const joins = new PendingJoins(desk);
     const sent: string[] = [];
     const socket = { send: (text: string) => sent.push(text) };
-    const accepted = joins.request(address, player, socket);
-    const rejected = joins.request(address, player, socket);
+    const accepted = request(joins, socket);
+    const rejected = request(joins, socket);
     assert.equal(joins.size, 2);
     assert.ok(joins.isAwaiting('1') && joins.isAwaiting('2') && !joins.isAwaiting('3'));
     const first = JSON.parse(sent[0] as string) as { sessionToken: string; conv: number };
@@ -150,14 +153,18 @@ describe('PendingJoins: the joins waiting on one game server', () => {
     const joins = new PendingJoins(desk);
     let sent = 0;
     const send = { send: () => sent++ };
-    const slow = joins.request(address, player, send);
-    const other = joins.request(address, player, send);
-    assert.deepEqual(await joins.request(address, player, send), { kind: 'busy' });
+    const slow = request(joins, send);
+    const other = request(joins, send);
+    let busy: JoinOutcome | undefined;
+    joins.request(address, player, send, (outcome) => {
+      busy = outcome;
+    });
+    assert.deepEqual(busy, { kind: 'busy' }, 'busy is known at once: answered before request returns');
     assert.equal(sent, 2);
     assert.deepEqual(await slow, { kind: 'timeout' });
     assert.deepEqual(await other, { kind: 'timeout' });
     assert.equal(joins.isAwaiting('1'), false, 'a late answer is not awaited');
-    const gone: Promise<JoinOutcome> = joins.request(address, player, send);
+    const gone = request(joins, send);
     joins.failAll({ kind: 'gone' });
     assert.deepEqual(await gone, { kind: 'gone' });
     desk.close();

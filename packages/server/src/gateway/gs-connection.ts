@@ -20,7 +20,7 @@ import {
   RegistrationEcho,
   type RegistrationRequest,
 } from '@masterserver/protocol';
-import type { JoinOutcome, JoinPlayer } from '../joins/outcome.js';
+import type { JoinDone, JoinPlayer } from '../joins/outcome.js';
 import { type JoinDesk, PendingJoins } from '../joins/pending.js';
 import { isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
@@ -156,13 +156,15 @@ export class GsConnection implements GsSocketHandler {
     return this.#queue;
   }
 
-  /** Asks the game server to let a player join, after checking the password. */
-  join(player: JoinPlayer): Promise<JoinOutcome> {
+  /** Asks the game server to let a player join, after checking the password; `done` gets the outcome. */
+  join(player: JoinPlayer, done: JoinDone): void {
     const listed = this.#listing.server;
-    if (this.#state !== 'open' || listed === undefined) return Promise.resolve({ kind: 'not-found' });
-    if (!this.#listing.admits(player.password)) return Promise.resolve({ kind: 'wrong-password' });
-    this.#joins ??= new PendingJoins(this.#ctx.joins);
-    return this.#joins.request({ serverId: listed.id, ip: listed.ip, port: listed.port }, player, this.#socket);
+    if (this.#state !== 'open' || listed === undefined) done({ kind: 'not-found' });
+    else if (!this.#listing.admits(player.password)) done({ kind: 'wrong-password' });
+    else {
+      this.#joins ??= new PendingJoins(this.#ctx.joins);
+      this.#joins.request(listed, player, this.#socket, done);
+    }
   }
 
   /** A message from the game server. */

@@ -6,6 +6,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
+import type { Logger } from '../logger.js';
 import { ApiError, type ApiErrorCode, errorBody } from '../refusal/api-errors.js';
 import { sendJson } from './respond.js';
 
@@ -18,4 +19,11 @@ export function sendError(
   headers?: Record<string, string>,
 ): void {
   sendJson(res, ApiError[code].status, errorBody(code, msg, extra), headers);
+}
+
+/** Answers a request whose handler failed: logged, `500 INTERNAL_ERROR`, or the connection dropped once the answer began. */
+export function failRequest(logger: Logger, res: ServerResponse, error: unknown): void {
+  logger.error({ err: error }, 'request handler failed');
+  if (!res.headersSent) sendError(res, 'INTERNAL_ERROR');
+  else res.destroy();
 }

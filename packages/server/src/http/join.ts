@@ -11,7 +11,7 @@ import type { PlayerNames } from '@masterserver/protocol';
 import { type JoinOutcome, type JoinOutcomeKind, NOT_SENT } from '../joins/outcome.js';
 import type { JoinRouter } from '../joins/router.js';
 import type { JoinMetricOutcome } from '../metrics.js';
-import { sendError } from './errors.js';
+import { failRequest, sendError } from './errors.js';
 import { admitPlayer, type PlayerRequestContext, type PlayerRoute, withPlayerNames } from './player-request.js';
 import { sendJson } from './respond.js';
 
@@ -96,18 +96,21 @@ export interface JoinContext extends PlayerRequestContext {
 const JOIN_ROUTE: PlayerRoute = { name: 'join', refused: (metrics, outcome) => metrics.join(outcome) };
 
 /** The `POST /v2/client/join` handler. */
-export async function handleJoin(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const admitted = await admitPlayer(ctx, req, res, JOIN_ROUTE, parseJoinBody);
-  if (admitted === undefined) return;
-  const { player, body } = admitted;
-  const started = performance.now();
-  const outcome = await ctx.joins.join(body.serverId, { ...player, password: body.password });
-  const seconds = (performance.now() - started) / 1000;
-  const sent = !NOT_SENT.has(outcome.kind);
-  ctx.metrics.join(JOIN_METRIC[outcome.kind], sent ? seconds : undefined);
-  ctx.logger.info(
-    { serverId: body.serverId, username: player.username, outcome: outcome.kind, ms: Math.round(seconds * 1000) },
-    'join',
-  );
-  sendJoinOutcome(res, outcome);
+export function handleJoin(ctx: JoinContext, req: IncomingMessage, res: ServerResponse): void {
+  admitPlayer(ctx, req, res, JOIN_ROUTE, parseJoinBody, (player, body) => {
+    const started = performance.now();
+    const { serverId } = body;
+    const { username } = player;
+    ctx.joins.join(serverId, { username, clantag: player.clantag, password: body.password }, (outcome) => {
+      // Runs inside what settled the join (a game server's message, a timer): a failure here is this request's.
+      try {
+        const seconds = (performance.now() - started) / 1000;
+        ctx.metrics.join(JOIN_METRIC[outcome.kind], NOT_SENT.has(outcome.kind) ? undefined : seconds);
+        ctx.logger.info({ serverId, username, outcome: outcome.kind, ms: Math.round(seconds * 1000) }, 'join');
+        sendJoinOutcome(res, outcome);
+      } catch (error) {
+        failRequest(ctx.logger, res, error);
+      }
+    });
+  });
 }

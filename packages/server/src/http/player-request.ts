@@ -15,8 +15,8 @@ import type { JoinPlayer } from '../joins/outcome.js';
 import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
-import { readJsonBody } from './body.js';
-import { sendError } from './errors.js';
+import { type JsonBody, takeJsonBody } from './body.js';
+import { failRequest, sendError } from './errors.js';
 
 /** Largest body of a join or a quick play, in bytes. */
 export const MAX_PLAYER_BODY = 8192;
@@ -57,56 +57,79 @@ export function withPlayerNames<B extends { player?: PlayerNames | undefined }>(
   return body;
 }
 
-/** An admitted request: the player and the checked body. */
-export interface AdmittedPlayer<B> {
-  readonly player: JoinPlayer;
-  readonly body: B;
-}
-
 /** What the route calls its requests in the log, and how it counts a refusal (one object per route). */
 export interface PlayerRoute {
   readonly name: 'join' | 'quickplay';
   refused(metrics: ServerMetrics, outcome: RefusedOutcome): void;
 }
 
+/** Called with an admitted request's player and checked body. */
+export type Admitted<B> = (player: JoinPlayer, body: B) => void;
+
 /**
- * Identifies the player, reads and checks the body with `parse`, and checks the bans. Resolves the player and
- * the body, or `undefined` when the request was answered (401, 400, 413, 403 BANNED) or aborted.
+ * Identifies the player, reads and checks the body with `parse`, and checks the bans; then calls `admitted` with
+ * the player and the body. A refused request is answered here (401, 400, 413, 403 BANNED) or, aborted, dropped,
+ * and `admitted` is not called. What throws, here or in `admitted`, is answered `500` (the router's rule).
+ * Callbacks, not promises: without player authentication, a join reaches its game server without a microtask.
  */
-export async function admitPlayer<B extends { player?: PlayerNames | undefined }>(
+export function admitPlayer<B extends { player?: PlayerNames | undefined }>(
   ctx: PlayerRequestContext,
   req: IncomingMessage,
   res: ServerResponse,
   route: PlayerRoute,
   parse: PlayerBodyParser<B>,
-): Promise<AdmittedPlayer<B> | undefined> {
-  let identified: PlayerIdentity | undefined;
-  if (ctx.playerAuth !== undefined) {
-    const auth = await ctx.playerAuth.authenticate(req.headers.authorization);
-    if (!auth.ok) {
-      refuseAuth(ctx, res, route, auth);
-      return undefined;
+  admitted: Admitted<B>,
+): void {
+  if (ctx.playerAuth === undefined) {
+    takeJsonBody(req, res, MAX_PLAYER_BODY, (json) =>
+      checkBody(ctx, req, res, route, parse, undefined, json, admitted),
+    );
+    return;
+  }
+  ctx.playerAuth.authenticate(req.headers.authorization).then(
+    (auth) => {
+      if (!auth.ok) refuseAuth(ctx, res, route, auth);
+      else
+        takeJsonBody(req, res, MAX_PLAYER_BODY, (json) =>
+          checkBody(ctx, req, res, route, parse, auth.player, json, admitted),
+        );
+    },
+    (error: unknown) => failRequest(ctx.logger, res, error),
+  );
+}
+
+/** The rest of {@link admitPlayer}, once the body is read: its checks, the bans, and the handler's part. */
+function checkBody<B extends { player?: PlayerNames | undefined }>(
+  ctx: PlayerRequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: PlayerRoute,
+  parse: PlayerBodyParser<B>,
+  identified: PlayerIdentity | undefined,
+  json: JsonBody,
+  admitted: Admitted<B>,
+): void {
+  try {
+    const body = json.ok ? parse(json.value, identified === undefined) : json.reason;
+    if (json.ok && typeof body === 'string') sendError(res, 'BAD_REQUEST', body);
+    if (typeof body === 'string') {
+      route.refused(ctx.metrics, 'bad_request');
+      ctx.logger.info({ outcome: 'bad-request', reason: body }, route.name);
+      return;
     }
-    identified = auth.player;
+    const player: JoinPlayer = identified ?? (body.player as PlayerNames);
+    // The one check of a player against the bans: by address, username or JWT `sub`, before anything is routed.
+    const ban = ctx.bans.playerBan({ ip: ctx.clientIp(req), username: player.username, sub: identified?.sub });
+    if (ban !== undefined) {
+      sendError(res, 'BANNED', `Banned: ${ban.reason}`);
+      route.refused(ctx.metrics, 'banned');
+      ctx.logger.info({ username: player.username, outcome: 'banned', banId: ban.id }, route.name);
+      return;
+    }
+    admitted(player, body);
+  } catch (error) {
+    failRequest(ctx.logger, res, error);
   }
-  const json = await readJsonBody(req, res, MAX_PLAYER_BODY);
-  const body = json.ok ? parse(json.value, identified === undefined) : json.reason;
-  if (json.ok && typeof body === 'string') sendError(res, 'BAD_REQUEST', body);
-  if (typeof body === 'string') {
-    route.refused(ctx.metrics, 'bad_request');
-    ctx.logger.info({ outcome: 'bad-request', reason: body }, route.name);
-    return undefined;
-  }
-  const player: JoinPlayer = identified ?? (body.player as PlayerNames);
-  // The one check of a player against the bans: by address, username or JWT `sub`, before anything is routed.
-  const ban = ctx.bans.playerBan({ ip: ctx.clientIp(req), username: player.username, sub: identified?.sub });
-  if (ban !== undefined) {
-    sendError(res, 'BANNED', `Banned: ${ban.reason}`);
-    route.refused(ctx.metrics, 'banned');
-    ctx.logger.info({ username: player.username, outcome: 'banned', banId: ban.id }, route.name);
-    return undefined;
-  }
-  return { player: { username: player.username, clantag: player.clantag }, body };
 }
 
 /**

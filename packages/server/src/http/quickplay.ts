@@ -8,9 +8,10 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { codePointLength, InfoLimits, type PlayerNames } from '@masterserver/protocol';
+import type { JoinPlayer } from '../joins/outcome.js';
 import type { QuickPlay, QuickPlayCandidates, QuickPlayTryOutcome, QuickPlayWish } from '../joins/quickplay.js';
 import type { QuickPlayTryMetricOutcome } from '../metrics.js';
-import { sendError } from './errors.js';
+import { failRequest, sendError } from './errors.js';
 import { JOIN_METRIC } from './join.js';
 import type { ListFilter } from './list-query.js';
 import { admitPlayer, type PlayerRequestContext, type PlayerRoute, withPlayerNames } from './player-request.js';
@@ -87,10 +88,21 @@ export interface QuickPlayContext extends PlayerRequestContext {
 const QUICK_PLAY_ROUTE: PlayerRoute = { name: 'quickplay', refused: (metrics, outcome) => metrics.quickPlay(outcome) };
 
 /** The `POST /v2/client/quickplay` handler. */
-export async function handleQuickPlay(ctx: QuickPlayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const admitted = await admitPlayer(ctx, req, res, QUICK_PLAY_ROUTE, parseQuickPlayBody);
-  if (admitted === undefined) return;
-  const { player, body } = admitted;
+export function handleQuickPlay(ctx: QuickPlayContext, req: IncomingMessage, res: ServerResponse): void {
+  admitPlayer(ctx, req, res, QUICK_PLAY_ROUTE, parseQuickPlayBody, (player, body) => {
+    play(ctx, res, { username: player.username, clantag: player.clantag }, body).catch((error: unknown) =>
+      failRequest(ctx.logger, res, error),
+    );
+  });
+}
+
+/** Plays an admitted quick play and answers it. */
+async function play(
+  ctx: QuickPlayContext,
+  res: ServerResponse,
+  player: JoinPlayer,
+  body: QuickPlayBody,
+): Promise<void> {
   const started = performance.now();
   const outcome = await ctx.quickPlay.play({ playlist: body.playlist, map: body.map }, player);
   const seconds = (performance.now() - started) / 1000;

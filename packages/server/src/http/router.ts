@@ -8,7 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
-import { sendError } from './errors.js';
+import { failRequest, sendError } from './errors.js';
 
 /** A route handler; `param` is the path segment after a prefix route's prefix (decoded), else `''`. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, param: string) => void | Promise<void>;
@@ -131,8 +131,6 @@ export class Router {
   }
 
   #fail(res: ServerResponse, error: unknown): void {
-    this.#logger.error({ err: error }, 'request handler failed');
-    if (!res.headersSent) sendError(res, 'INTERNAL_ERROR');
-    else res.destroy();
+    failRequest(this.#logger, res, error);
   }
 }

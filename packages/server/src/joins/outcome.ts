@@ -29,6 +29,13 @@ export type JoinOutcome =
   /** The instance that holds the server cannot be reached (cluster mode, Redis down). */
   | { kind: 'unavailable' };
 
+/**
+ * Called once with how a join ended. It may be called before the call that started the join returns (an outcome
+ * known at once: `not-found`, `busy`, ...), and it runs inside whatever settled the join (a game server's message,
+ * a timer): it must not throw.
+ */
+export type JoinDone = (outcome: JoinOutcome) => void;
+
 /** The `kind` of a {@link JoinOutcome}. */
 export type JoinOutcomeKind = JoinOutcome['kind'];
 

@@ -9,7 +9,7 @@
 import { encodeJoinRequest, int64ToString, type JoinResponse } from '@masterserver/protocol';
 import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
 import { ConvReservations } from './convs.js';
-import type { JoinOutcome, JoinPlayer } from './outcome.js';
+import type { JoinDone, JoinOutcome, JoinPlayer } from './outcome.js';
 import { RandomPool } from './random-pool.js';
 
 /** Options of {@link JoinDesk}. */
@@ -42,20 +42,34 @@ export class JoinDesk {
   }
 }
 
-/** Where the players of an accepted join are sent. */
+/** Where the players of an accepted join are sent (a listing is one: it is not copied per join). */
 export interface JoinAddress {
-  readonly serverId: string;
+  /** The server's id. */
+  readonly id: string;
   readonly ip: string;
   readonly port: number;
 }
 
-interface Waiting {
-  readonly resolve: (outcome: JoinOutcome) => void;
-  readonly deadline: Deadline;
-  readonly address: JoinAddress;
-  readonly sessionToken: string;
-  readonly conv: number;
+/** A join waiting for its answer: also what its deadline expires (one object a join, no closure). */
+class Waiting {
+  deadline: Deadline | undefined;
+
+  constructor(
+    readonly joins: Map<string, Waiting>,
+    readonly key: string,
+    readonly done: JoinDone,
+    readonly address: JoinAddress,
+    readonly sessionToken: string,
+    readonly conv: number,
+  ) {}
+
+  static expire(waiting: Waiting): void {
+    if (waiting.joins.delete(waiting.key)) waiting.done(TIMEOUT);
+  }
 }
+
+const BUSY: JoinOutcome = Object.freeze({ kind: 'busy' });
+const TIMEOUT: JoinOutcome = Object.freeze({ kind: 'timeout' });
 
 /** The joins waiting on one connection. */
 export class PendingJoins {
@@ -73,23 +87,23 @@ export class PendingJoins {
   }
 
   /**
-   * Sends a join request for `player` on `socket` and resolves how it ended:
-   * `busy` at once when as many joins wait as allowed.
+   * Sends a join request for `player` on `socket` and calls `done` once with how it ended: `busy` at once (before
+   * this returns) when as many joins wait as allowed.
    */
-  request(address: JoinAddress, player: JoinPlayer, socket: { send(text: string): void }): Promise<JoinOutcome> {
+  request(address: JoinAddress, player: JoinPlayer, socket: { send(text: string): void }, done: JoinDone): void {
     const desk = this.#desk;
-    if (this.#waiting.size >= desk.maxPending) return Promise.resolve({ kind: 'busy' });
+    if (this.#waiting.size >= desk.maxPending) {
+      done(BUSY);
+      return;
+    }
     const id = this.#nextId++;
     const sessionToken = desk.random.sessionToken();
-    const conv = desk.convs.reserve(address.serverId, Date.now());
+    const conv = desk.convs.reserve(address.id, Date.now());
     socket.send(encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }));
-    return new Promise((resolve) => {
-      const key = String(id);
-      const deadline = desk.deadlines.add(() => {
-        if (this.#waiting.delete(key)) resolve({ kind: 'timeout' });
-      });
-      this.#waiting.set(key, { resolve, deadline, address, sessionToken, conv });
-    });
+    const key = String(id);
+    const waiting = new Waiting(this.#waiting, key, done, address, sessionToken, conv);
+    waiting.deadline = desk.deadlines.add(Waiting.expire, waiting);
+    this.#waiting.set(key, waiting);
   }
 
   /** True while the join request with id `id` (decimal text) waits for its answer. */
@@ -101,21 +115,22 @@ export class PendingJoins {
     const waiting = this.#waiting.get(key);
     if (waiting === undefined) return;
     this.#waiting.delete(key);
-    waiting.deadline.cancel();
+    waiting.deadline?.cancel();
     if (response.success) {
       const { address, sessionToken, conv } = waiting;
-      waiting.resolve({ kind: 'accepted', ip: address.ip, port: address.port, sessionToken, conv });
+      waiting.done({ kind: 'accepted', ip: address.ip, port: address.port, sessionToken, conv });
     } else {
-      waiting.resolve({ kind: 'rejected', error: response.error });
+      waiting.done({ kind: 'rejected', error: response.error });
     }
   }
 
   /** Ends every waiting join with `outcome` (the connection is closing). */
   failAll(outcome: JoinOutcome): void {
-    for (const waiting of this.#waiting.values()) {
-      waiting.deadline.cancel();
-      waiting.resolve(outcome);
-    }
+    const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
+    for (const join of waiting) {
+      join.deadline?.cancel();
+      join.done(outcome);
+    }
   }
 }

@@ -80,7 +80,7 @@ export class QuickPlay {
   #try(serverId: string, player: JoinPlayer): Promise<JoinOutcome | typeof SLOW> {
     return new Promise((resolve) => {
       const deadline = this.#tryDeadlines.add(resolve, SLOW);
-      this.#router.join(serverId, player).then((outcome) => {
+      this.#router.join(serverId, player, (outcome) => {
         deadline.cancel();
         resolve(outcome);
       });
