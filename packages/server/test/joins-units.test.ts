@@ -146,6 +146,24 @@ describe('PendingJoins: the joins waiting on one game server', () => {
     desk.close();
   });
 
+  it('answers in any order settle their own joins: the others keep waiting, and a repeated answer finds nothing', async () => {
+    const desk = new JoinDesk({ joinTimeout: 1000, convReservation: 60_000, maxPendingJoins: 4 });
+    const joins = new PendingJoins(desk);
+    const ended: string[] = [];
+    for (let i = 0; i < 3; i++)
+      joins.request(address, player, { send: () => {} }, (outcome) => ended.push(`${i + 1}:${outcome.kind}`));
+    joins.answered(response(2, true));
+    assert.ok(joins.isAwaiting('1') && !joins.isAwaiting('2') && joins.isAwaiting('3'));
+    joins.answered(response(3, false));
+    joins.answered(response(2, true));
+    assert.equal(joins.size, 1);
+    joins.answered(response(1, true));
+    assert.deepEqual(ended, ['2:accepted', '3:rejected', '1:accepted']);
+    assert.equal(joins.size, 0);
+    assert.equal(desk.deadlines.size, 0, 'no timeout is left running');
+    desk.close();
+  });
+
   it('answers busy beyond maxPendingJoins without sending, times out, and fails the rest as gone', async () => {
     // The deadline timer does not hold the process open (a server's sockets do): this test must.
     const alive = setInterval(() => {}, 1000);

@@ -7,7 +7,7 @@
  */
 
 import { encodeJoinRequest, int64ToString, type JoinResponse } from '@masterserver/protocol';
-import { type Deadline, DeadlineQueue } from '../deadline-queue.js';
+import { ListTimer, TimerList } from '../timer-list.js';
 import { ConvReservations } from './convs.js';
 import type { JoinDone, JoinOutcome, JoinPlayer } from './outcome.js';
 import { RandomPool } from './random-pool.js';
@@ -24,13 +24,14 @@ export interface JoinDeskOptions {
 
 /** What the joins of every connection of an instance share: one timer, the `conv` reservations, the random bytes. */
 export class JoinDesk {
-  readonly deadlines: DeadlineQueue;
+  /** The join timeouts: the waiting joins are the list's own timers. */
+  readonly deadlines: TimerList<Waiting>;
   readonly random = new RandomPool();
   readonly convs: ConvReservations;
   readonly maxPending: number;
 
   constructor(options: JoinDeskOptions) {
-    this.deadlines = new DeadlineQueue(options.joinTimeout);
+    this.deadlines = new TimerList(options.joinTimeout, PendingJoins.expire);
     this.convs = new ConvReservations(options.convReservation, this.random);
     this.maxPending = options.maxPendingJoins;
   }
@@ -50,40 +51,56 @@ export interface JoinAddress {
   readonly port: number;
 }
 
-/** A join waiting for its answer: also what its deadline expires (one object a join, no closure). */
-class Waiting {
-  deadline: Deadline | undefined;
+/**
+ * A join waiting for its answer: its own timeout (a node of the desk's timer list) and a node of its connection's
+ * list of waiting joins. One object a join: no closure, no timer, and no map whose table is made and dropped with
+ * each join (a table that lives until the server's next join is old-generation garbage).
+ */
+class Waiting extends ListTimer {
+  /** Its neighbours among the joins waiting on the same connection. */
+  before: Waiting | undefined = undefined;
+  after: Waiting | undefined = undefined;
 
   constructor(
-    readonly joins: Map<string, Waiting>,
+    deadlines: TimerList<Waiting>,
+    readonly joins: PendingJoins,
+    /** The request id, as decimal text. */
     readonly key: string,
     readonly done: JoinDone,
     readonly address: JoinAddress,
     readonly sessionToken: string,
     readonly conv: number,
-  ) {}
-
-  static expire(waiting: Waiting): void {
-    if (waiting.joins.delete(waiting.key)) waiting.done(TIMEOUT);
+  ) {
+    super(deadlines);
   }
 }
 
 const BUSY: JoinOutcome = Object.freeze({ kind: 'busy' });
 const TIMEOUT: JoinOutcome = Object.freeze({ kind: 'timeout' });
 
-/** The joins waiting on one connection. */
+/**
+ * The joins waiting on one connection: a list, searched by request id. A game server has a few joins waiting at
+ * most (`maxPendingJoins` bounds them), so the search is short and the list costs an idle connection nothing.
+ */
 export class PendingJoins {
   readonly #desk: JoinDesk;
-  readonly #waiting = new Map<string, Waiting>();
+  #first: Waiting | undefined;
+  #size = 0;
   #nextId = 1;
 
   constructor(desk: JoinDesk) {
     this.#desk = desk;
   }
 
+  /** The desk's timeout of a join: it ends `timeout`, and a late answer finds nothing. */
+  static expire(waiting: Waiting): void {
+    waiting.joins.#remove(waiting);
+    waiting.done(TIMEOUT);
+  }
+
   /** Joins waiting now. */
   get size(): number {
-    return this.#waiting.size;
+    return this.#size;
   }
 
   /**
@@ -92,7 +109,7 @@ export class PendingJoins {
    */
   request(address: JoinAddress, player: JoinPlayer, socket: { send(text: string): void }, done: JoinDone): void {
     const desk = this.#desk;
-    if (this.#waiting.size >= desk.maxPending) {
+    if (this.#size >= desk.maxPending) {
       done(BUSY);
       return;
     }
@@ -100,22 +117,26 @@ export class PendingJoins {
     const sessionToken = desk.random.sessionToken();
     const conv = desk.convs.reserve(address.id, Date.now());
     socket.send(encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }));
-    const key = String(id);
-    const waiting = new Waiting(this.#waiting, key, done, address, sessionToken, conv);
-    waiting.deadline = desk.deadlines.add(Waiting.expire, waiting);
-    this.#waiting.set(key, waiting);
+    const waiting = new Waiting(desk.deadlines, this, String(id), done, address, sessionToken, conv);
+    const first = this.#first;
+    if (first !== undefined) {
+      first.before = waiting;
+      waiting.after = first;
+    }
+    this.#first = waiting;
+    this.#size++;
+    waiting.start();
   }
 
   /** True while the join request with id `id` (decimal text) waits for its answer. */
-  readonly isAwaiting = (id: string): boolean => this.#waiting.has(id);
+  readonly isAwaiting = (id: string): boolean => this.#find(id) !== undefined;
 
   /** Settles the join that `response` answers; a response to no waiting join is ignored. */
   answered(response: JoinResponse): void {
-    const key = int64ToString(response.metadata.id);
-    const waiting = this.#waiting.get(key);
+    const waiting = this.#find(int64ToString(response.metadata.id));
     if (waiting === undefined) return;
-    this.#waiting.delete(key);
-    waiting.deadline?.cancel();
+    this.#remove(waiting);
+    waiting.stop();
     if (response.success) {
       const { address, sessionToken, conv } = waiting;
       waiting.done({ kind: 'accepted', ip: address.ip, port: address.port, sessionToken, conv });
@@ -126,11 +147,33 @@ export class PendingJoins {
 
   /** Ends every waiting join with `outcome` (the connection is closing). */
   failAll(outcome: JoinOutcome): void {
-    const waiting = [...this.#waiting.values()];
-    this.#waiting.clear();
-    for (const join of waiting) {
-      join.deadline?.cancel();
-      join.done(outcome);
+    let waiting = this.#first;
+    this.#first = undefined;
+    this.#size = 0;
+    while (waiting !== undefined) {
+      const after = waiting.after;
+      waiting.before = undefined;
+      waiting.after = undefined;
+      waiting.stop();
+      waiting.done(outcome);
+      waiting = after;
     }
+  }
+
+  #find(key: string): Waiting | undefined {
+    for (let waiting = this.#first; waiting !== undefined; waiting = waiting.after) {
+      if (waiting.key === key) return waiting;
+    }
+    return undefined;
+  }
+
+  #remove(waiting: Waiting): void {
+    const { before, after } = waiting;
+    if (before === undefined) this.#first = after;
+    else before.after = after;
+    if (after !== undefined) after.before = before;
+    waiting.before = undefined;
+    waiting.after = undefined;
+    this.#size--;
   }
 }
