@@ -4,19 +4,23 @@
 // a stall counts against every request it delays: no coordinated omission).
 // argv[2]: JSON { url, rate, seconds, quickplay }; the server ids come from the list. With `quickplay`, the
 // requests are POST /v2/client/quickplay for the game servers' playlist instead (the masterserver picks).
-// Sends { type: 'result', sent, ok, errors, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
+// Sends { type: 'result', sent, ok, errors, errorCodes, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
 // (lag: the most a send ran behind its schedule; connections: TCP connections opened).
 import { Agent, request } from 'node:http';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
 const { url, rate, seconds, quickplay = false } = JSON.parse(process.argv[2]);
 const ids = (await (await fetch(new URL('/v2/client/servers', url))).json()).map((server) => server.id);
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+// A free socket is closed after 4 s idle: before both servers' keep-alive timeout (5 s), so that no request goes out on
+// a connection the server is closing (an ECONNRESET that no server could avoid).
+const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4000 });
 const total = Math.round(rate * seconds);
 const latencies = new Float64Array(total);
 const statuses = {};
 let done = 0;
 let errors = 0;
+/** Errors by their code (or message). */
+const errorCodes = {};
 let maxLag = 0;
 let connections = 0;
 const bodies = quickplay
@@ -39,9 +43,10 @@ function fire(n, scheduled, finish) {
     },
   );
   if (!req.reusedSocket) connections++;
-  req.on('error', () => {
+  req.on('error', (error) => {
     latencies[n] = performance.now() - scheduled;
     errors++;
+    errorCodes[error.code ?? error.message] = (errorCodes[error.code ?? error.message] ?? 0) + 1;
     if (++done === total) finish();
   });
   req.end(body);
@@ -72,6 +77,7 @@ process.send({
   sent: total,
   ok: statuses[200] ?? 0,
   errors,
+  errorCodes,
   statuses,
   latencies: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted[total - 1] },
   lag: maxLag,
