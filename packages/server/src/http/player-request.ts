@@ -86,16 +86,16 @@ export function admitPlayer<B extends { player?: PlayerNames | undefined }>(
     );
     return;
   }
-  ctx.playerAuth.authenticate(req.headers.authorization).then(
-    (auth) => {
+  ctx.playerAuth
+    .authenticate(req.headers.authorization)
+    .then((auth) => {
       if (!auth.ok) refuseAuth(ctx, res, route, auth);
       else
         takeJsonBody(req, res, MAX_PLAYER_BODY, (json) =>
           checkBody(ctx, req, res, route, parse, auth.player, json, admitted),
         );
-    },
-    (error: unknown) => failRequest(ctx.logger, res, error),
-  );
+    })
+    .catch((error: unknown) => failRequest(ctx.logger, res, error));
 }
 
 /** The rest of {@link admitPlayer}, once the body is read: its checks, the bans, and the handler's part. */
