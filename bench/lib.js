@@ -218,8 +218,13 @@ export async function pairedRounds(rounds, measureBaseline, measureCandidate) {
  * on a shared machine moves the best-of or the mean; the median of paired rounds moves least.
  */
 export function medianPair(pairs, ratioOf) {
+  return middlePairs(pairs, ratioOf)[0];
+}
+
+/** The two pairs in the middle of the rounds by ratio, lower first (one pair twice for an odd count). */
+export function middlePairs(pairs, ratioOf) {
   const sorted = [...pairs].sort((a, b) => ratioOf(a) - ratioOf(b));
-  return sorted[Math.floor((sorted.length - 1) / 2)];
+  return [sorted[Math.floor((sorted.length - 1) / 2)], sorted[Math.floor(sorted.length / 2)]];
 }
 
 /** The HTTP load generator to use: `wrk` when it is on the PATH, else autocannon (a dev dependency). */
