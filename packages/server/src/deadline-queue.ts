@@ -1,8 +1,8 @@
 /**
  * Deadlines of one fixed duration without a timer each: a {@link TimerList}
  * (they expire in the order they were set, so one timer, for the oldest
- * deadline still waiting, serves them all). The join timeouts of an instance
- * and the reachability probe's re-probe schedule each use one.
+ * deadline still waiting, serves them all). Quick play's tries and the
+ * reachability probe's re-probe schedule each use one.
  *
  * @module
  */
