@@ -193,18 +193,22 @@ export function machine() {
 
 /**
  * Runs `rounds` paired measurements of the baseline and the masterserver back to back, the baseline first in
- * even rounds and second in odd ones, so that a drift of the machine favours neither. Resolves to the pairs.
+ * even rounds and second in odd ones, so that a drift of the machine favours neither. `gapMs`: a pause between
+ * the two sides of a round, for what the first leaves behind (e.g. 10,000 connections just closed) to settle.
+ * Resolves to the pairs.
  */
-export async function pairedRounds(rounds, measureBaseline, measureCandidate) {
+export async function pairedRounds(rounds, measureBaseline, measureCandidate, gapMs = 0) {
   const pairs = [];
   for (let round = 0; round < rounds; round++) {
     let base;
     let cand;
     if (round % 2 === 0) {
       base = await measureBaseline(round);
+      await sleep(gapMs);
       cand = await measureCandidate(round);
     } else {
       cand = await measureCandidate(round);
+      await sleep(gapMs);
       base = await measureBaseline(round);
     }
     pairs.push({ round, base, cand });
