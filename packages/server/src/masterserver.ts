@@ -15,7 +15,7 @@ import { plainAdminWarning } from './http/admin.js';
 import { type Api, createApi } from './http/api.js';
 import { ClientAddresses } from './http/client-ip.js';
 import { sendError } from './http/errors.js';
-import { hardenServer } from './http/harden.js';
+import { type HardenedServer, hardenServer } from './http/harden.js';
 import { RemoteJoins } from './joins/remote.js';
 import { JoinRouter } from './joins/router.js';
 import { ServerMetrics } from './metrics.js';
@@ -84,12 +84,10 @@ export class MasterServer {
   readonly #addresses: ClientAddresses;
   readonly #api: Api;
   #server: Server | TlsServer | undefined;
-  #unharden: (() => void) | undefined;
+  #hardened: HardenedServer | undefined;
   #ownsServer = false;
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
-  /** Responses not yet finished, so that shutdown can tell their clients not to keep the connection. */
-  readonly #inFlight = new Set<ServerResponse>();
 
   constructor(options: MasterServerOptions = {}) {
     this.options = resolveOptions(options);
@@ -172,11 +170,6 @@ export class MasterServer {
     });
     const handle = this.#api.handle;
     const { maxHeaders } = this.options;
-    const inFlight = this.#inFlight;
-    // One listener function for every response (no closure, no `once` wrapper per request).
-    function settled(this: ServerResponse): void {
-      inFlight.delete(this);
-    }
     this.handleRequest = (req, res) => {
       if (tooManyHeaders(req, maxHeaders)) {
         sendError(res, 'HEADERS_TOO_LARGE', undefined, undefined, { connection: 'close' });
@@ -188,11 +181,6 @@ export class MasterServer {
       }
       if (this.#closing !== undefined) res.setHeader('connection', 'close');
       handle(req, res);
-      // Only an answer still to come is tracked (the list and most errors are answered at once).
-      if (!res.writableEnded && this.#closing === undefined) {
-        inFlight.add(res);
-        res.on('close', settled);
-      }
     };
   }
 
@@ -262,7 +250,7 @@ export class MasterServer {
 
   #serve(server: Server | TlsServer): void {
     const o = this.options;
-    this.#unharden = hardenServer(server, {
+    this.#hardened = hardenServer(server, {
       headersTimeout: o.headersTimeout,
       requestTimeout: o.requestTimeout,
       keepAliveTimeout: o.keepAliveTimeout,
@@ -350,8 +338,12 @@ export class MasterServer {
 
   async #close(): Promise<void> {
     const server = this.#server;
-    // Requests in flight finish, then their connections close instead of idling for keep-alive.
-    for (const res of this.#inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    // Requests in flight finish, then their connections close instead of idling for keep-alive. (Found through the
+    // connections, which change seldom, rather than a set of responses that two writes a request would change.)
+    for (const socket of this.#hardened?.connections() ?? []) {
+      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (res != null && !res.headersSent) res.setHeader('connection', 'close');
+    }
     // Live-list streams never end on their own: end them so that the HTTP server can close.
     this.#api.close();
     this.stats.stop();
@@ -366,7 +358,7 @@ export class MasterServer {
     if (server !== undefined) {
       server.off('request', this.handleRequest);
       server.off('upgrade', this.handleUpgrade);
-      this.#unharden?.();
+      this.#hardened?.undo();
     }
     await this.tokens.stop();
     this.bans.stop();

@@ -82,6 +82,17 @@ describe('ConvReservations: conv values for joins', () => {
     assert.equal(convs.servers, 0, 'a server left with no reservation is forgotten');
   });
 
+  it('keeps every reservation not yet expired, beyond the 64 that start pruning', () => {
+    const values = [...Array(100).keys()].map((i) => i + 1);
+    const convs = new ConvReservations(1000, new ScriptedPool([...values, 50, 1, 0xffff_fffe, 1]));
+    for (let i = 0; i < 100; i++) assert.equal(convs.reserve('s', i), i + 1);
+    assert.equal(convs.reserve('s', 999), 0xffff_fffe, '50 and 1 are still reserved: drawn again');
+    assert.equal(convs.reserve('s', 1001), 1, '1 expired at 1000 ms: free again');
+    convs.sweep(3000);
+    assert.equal(convs.servers, 0);
+    convs.stop();
+  });
+
   it('draws convs spread over the whole range', () => {
     const convs = new ConvReservations(60_000, new RandomPool());
     let high = 0;

@@ -207,6 +207,8 @@ export class Gateway implements ConnectionContext {
       // Joined, not concatenated: a flat string, where a concatenation keeps its parts.
       connection = new GsConnection(gs, ip, [this.#instanceId, ++this.#serial].join(':'), this);
       socket.on('end', ended);
+      // `ws` listens for errors on the socket from now on: the handshake's listener goes (and with it an array).
+      socket.off('error', ignore);
       compactListeners(socket, 'end');
       compactListeners(socket, 'close');
       this.#connections.set(connection.key, connection);

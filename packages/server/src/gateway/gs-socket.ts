@@ -62,16 +62,22 @@ export class GsSocket extends WebSocket {
     (this as unknown as { _events: object })._events = new EventTable();
   }
 
-  /** Unsent bytes beyond which a send terminates the connection (the peer is not reading). Default: no limit. */
-  maxBufferedAmount = Number.POSITIVE_INFINITY;
+  /**
+   * Unsent bytes beyond which a send terminates the connection (the peer is not reading); negative (the default):
+   * no limit. (A small integer, kept in the socket itself: a default of `Infinity` made the field a double, which
+   * V8 keeps in an object of its own on every socket.)
+   */
+  maxBufferedAmount = -1;
 
   override send(data: Data, cb?: Callback): void;
   override send(data: Data, options: SendOptions, cb?: Callback): void;
   override send(data: Data, options?: SendOptions | Callback, cb?: Callback): void {
     // ws takes a callback in place of the options, as the first overload does.
     super.send(data, options as SendOptions, cb);
+    const limit = this.maxBufferedAmount;
+    if (limit < 0) return;
     const buffered = this.bufferedAmount;
-    if (buffered <= this.maxBufferedAmount || this.readyState !== WebSocket.OPEN) return;
+    if (buffered <= limit || this.readyState !== WebSocket.OPEN) return;
     this.handler?.socketOverflow(buffered);
     this.terminate();
   }

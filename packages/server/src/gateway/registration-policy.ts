@@ -68,8 +68,13 @@ export class RegistrationPolicy {
   /** Made with the first refused registration: most connections never have one. */
   #failures: SlidingWindow | undefined;
   readonly #failedLimit: { count: number; windowMs: number };
-  /** The last token this connection registered with successfully, to skip re-hashing it while the tokens do not change. */
-  #verified: { token: string; id: string; generation: number } | undefined;
+  /**
+   * The last token this connection registered with successfully, its id and the tokens' generation then: to skip
+   * re-hashing it while the tokens do not change. (Fields, not an object: one object less on every connection.)
+   */
+  #verifiedToken: string | undefined;
+  #verifiedId = '';
+  #verifiedGeneration = 0;
 
   constructor(options: ResolvedOptions, tokens: RegistrationTokens, bans: BanList, ip: string) {
     this.#tokens = tokens;
@@ -120,13 +125,19 @@ export class RegistrationPolicy {
    */
   #verifyToken(token: string): string | undefined {
     const tokens = this.#tokens;
-    const verified = this.#verified;
-    if (verified !== undefined && verified.generation === tokens.generation && verified.token === token) {
-      tokens.markUsed(verified.id);
-      return verified.id;
+    if (this.#verifiedToken === token && this.#verifiedGeneration === tokens.generation) {
+      tokens.markUsed(this.#verifiedId);
+      return this.#verifiedId;
     }
     const id = tokens.verify(token);
-    this.#verified = id === undefined ? undefined : { token, id, generation: tokens.generation };
+    this.#verifiedToken = id === undefined ? undefined : token;
+    this.#verifiedId = id ?? '';
+    this.#verifiedGeneration = tokens.generation;
     return id;
+  }
+
+  /** `token`, or the equal text of the token last verified (a connection that keeps a registration keeps one copy). */
+  heldToken(token: string): string {
+    return this.#verifiedToken === token ? this.#verifiedToken : token;
   }
 }

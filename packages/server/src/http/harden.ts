@@ -30,16 +30,23 @@ export interface ServerLimits {
   isTrustedProxy(ip: string): boolean;
 }
 
+/** What {@link hardenServer} leaves to its caller. */
+export interface HardenedServer {
+  /** The server's HTTP connections open now (not those that became WebSockets). */
+  connections(): IterableIterator<Socket>;
+  /** Removes the listeners it added and stops the idle sweep. */
+  undo(): void;
+}
+
 /** The IP a counted connection was counted under (cleared once it is no longer counted). */
 const countedAs = Symbol('countedAs');
 type Counted = Socket & { [countedAs]?: string | undefined };
 
 /**
  * Applies `limits` to `server`, replacing Node.js's laxer defaults (a 60 s headers timeout, a 5 min
- * request timeout, no idle timeout). Returns a function that removes the listeners it added and stops the
- * idle sweep.
+ * request timeout, no idle timeout).
  */
-export function hardenServer(server: Server | TlsServer, limits: ServerLimits): () => void {
+export function hardenServer(server: Server | TlsServer, limits: ServerLimits): HardenedServer {
   server.headersTimeout = limits.headersTimeout;
   server.requestTimeout = limits.requestTimeout;
   server.keepAliveTimeout = limits.keepAliveTimeout;
@@ -94,10 +101,13 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   const event = 'setSecureContext' in server ? 'secureConnection' : 'connection';
   server.on(event, connected);
   server.on('upgrade', upgraded);
-  return () => {
-    idle.stop();
-    server.off('clientError', answerClientError);
-    server.off(event, connected);
-    server.off('upgrade', upgraded);
+  return {
+    connections: () => idle.sockets(),
+    undo() {
+      idle.stop();
+      server.off('clientError', answerClientError);
+      server.off(event, connected);
+      server.off('upgrade', upgraded);
+    },
   };
 }

@@ -48,6 +48,11 @@ export class IdleSweep {
     socket.on('close', this.#closed);
   }
 
+  /** The connections watched now. */
+  sockets(): IterableIterator<Socket> {
+    return this.#connections.keys();
+  }
+
   forget(socket: Socket): void {
     if (this.#connections.delete(socket)) socket.off('close', this.#closed);
   }
