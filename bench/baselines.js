@@ -10,11 +10,13 @@
 //   join request and answers 200 with its address once the game server answers.
 //   No validation, no limits, no timeout, no metrics: the floor of brokering a
 //   join through one Node.js process on this machine.
-// Sends { type: 'ready', url }; answers 'cpu' with its CPU time; exits on 'close'.
+// Sends { type: 'ready', url }; answers 'cpu' with its CPU time, 'gc' with its GC pauses since the last 'gc' (the
+// first starts watching: as the masterserver runner does); exits on 'close'.
 import { randomBytes, randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { gcPauses } from './gc-pauses.js';
 
 const kind = process.argv[2];
 const server = createServer();
@@ -107,8 +109,10 @@ if (kind === 'ws') {
 server.listen(0, '127.0.0.1', () => {
   process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}` });
 });
+const gc = gcPauses();
 process.on('message', (message) => {
   if (message.cmd === 'close') process.exit(0);
+  if (message.cmd === 'gc') process.send({ type: 'gc', byKind: gc.take() });
   if (message.cmd === 'cpu') {
     const cpu = process.cpuUsage();
     process.send({ type: 'cpu', cpuMs: (cpu.user + cpu.system) / 1000 });

@@ -4,11 +4,12 @@
 // { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms; the first starts measuring); { cmd: 'populate', count, varied } → lists `count` servers directly in the registry (`varied`: over several maps, playlists, states, fill levels, passwords and reachability, for filters);
 // { cmd: 'churn', perSecond } → from now on changes the player count of `perSecond` listed servers a second (0 stops);
 // { cmd: 'close' } → closes and exits.
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { MasterServer } from '@masterserver/server';
 // Listings made directly (without game servers): the registry's own helpers, from the build.
 import { publicServerJson, toListedServer } from '../packages/server/dist/src/registry/registry.js';
+import { gcPauses } from './gc-pauses.js';
 import { VARIED_MAPS, VARIED_PLAYLISTS } from './lib.js';
 
 const ms = new MasterServer({
@@ -60,15 +61,7 @@ function startChurn(perSecond) {
 }
 
 // GC pauses, by kind, from the first 'gc' command to the next (the join scenario's window).
-const gcKinds = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
-};
-let gcPauses = [];
-const gcObserver = new PerformanceObserver((list) => {
-  for (const entry of list.getEntries())
-    gcPauses.push({ kind: gcKinds[entry.detail?.kind] ?? 'other', ms: entry.duration });
-});
+const gc = gcPauses();
 
 // A timer of its own, every 10 ms (as prom-client's event-loop lag): started by the first 'delay' (the join
 // scenario's), so that the other scenarios measure the masterserver without it (the baselines have none). Each sample
@@ -109,18 +102,7 @@ process.on('message', async (message) => {
     loopDelay.reset();
     loopDelay.enable();
   } else if (message.cmd === 'gc') {
-    const pauses = gcPauses;
-    gcPauses = [];
-    gcObserver.observe({ entryTypes: ['gc'] });
-    const byKind = {};
-    for (const { kind, ms } of pauses) {
-      byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 };
-      const k = byKind[kind];
-      k.count++;
-      k.totalMs += ms;
-      k.maxMs = Math.max(k.maxMs, ms);
-    }
-    process.send({ type: 'gc', byKind });
+    process.send({ type: 'gc', byKind: gc.take() });
   } else if (message.cmd === 'populate') {
     populate(message.count, message.varied === true);
     process.send({ type: 'populated' });

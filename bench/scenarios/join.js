@@ -54,9 +54,12 @@ async function measureJoins(target, settings) {
     await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.warmSeconds });
     const before = await snapshot(generators);
     const around = await target.before?.();
+    await target.ask({ cmd: 'gc' }, 'gc');
     const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
     const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
     const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
+    // Both sides' GC pauses during the joins: what a mark-compact in the window does to the tail is Node's own.
+    const { byKind: gc } = await target.ask({ cmd: 'gc' }, 'gc');
     const after = await snapshot(generators);
     if (result.ok !== result.sent)
       throw new Error(
@@ -74,7 +77,7 @@ async function measureJoins(target, settings) {
       if (quickplay.ok !== quickplay.sent)
         throw new Error(`quick plays not joined: ${JSON.stringify(quickplay.statuses)}, ${quickplay.errors} errors`);
     }
-    return { result, before, after, serverCpu, extra, quickplay };
+    return { result, before, after, serverCpu, gc, extra, quickplay };
   } finally {
     await stopGameServers(generators);
   }
@@ -122,16 +125,13 @@ export async function run({ quick, log }) {
           quickplay: true,
           before: async () => {
             await ms.ask({ cmd: 'delay' }, 'delay');
-            await ms.ask({ cmd: 'gc' }, 'gc');
             return timedJoins(ms.url);
           },
           after: async (timedBefore) => {
             const loopDelay = await ms.ask({ cmd: 'delay' }, 'delay');
-            const { byKind: gc } = await ms.ask({ cmd: 'gc' }, 'gc');
             const timedAfter = await timedJoins(ms.url);
             return {
               loopDelay,
-              gc,
               within5ms: (timedAfter.fast - timedBefore.fast) / (timedAfter.all - timedBefore.all),
             };
           },
@@ -149,15 +149,22 @@ export async function run({ quick, log }) {
   const middle = (of) => Math.sqrt(of(low) * of(high));
   const roundsNote =
     pairs.length > 1 ? `rounds: ${pairs.map((pair) => `×${p99Ratio(pair).toFixed(2)}`).join(', ')}` : undefined;
-  const { result, after, serverCpu } = cand;
-  const { loopDelay, within5ms, gc } = cand.extra;
-  const pauses = (kind) => gc[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+  const { result, after, serverCpu, gc } = cand;
+  const { loopDelay, within5ms } = cand.extra;
+  const pauses = (kind, of = gc) => of[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
+  const gcText = (of) =>
+    `${pauses('scavenge', of).count} scavenges (max ${pauses('scavenge', of).maxMs.toFixed(1)} ms), ` +
+    `${pauses('mark-compact', of).count} mark-compacts (max ${pauses('mark-compact', of).maxMs.toFixed(1)} ms)`;
   const b = Object.fromEntries(['p50', 'p99', 'p999'].map((q) => [q, middle((pair) => pair.base.result.latencies[q])]));
   const describe = (who, r, cpu) =>
     `  ${who}: ${r.result.sent} joins at ${settings.rate}/s: p50 ${r.result.latencies.p50.toFixed(2)} ms, ` +
     `p99 ${r.result.latencies.p99.toFixed(2)} ms, p99.9 ${r.result.latencies.p999.toFixed(2)} ms, ` +
     `max ${r.result.latencies.max.toFixed(2)} ms; driver cpu ${pct(r.result.cpu)}, game-server cpu ${pct(r.after.cpu)}, ` +
     `driver lag ≤ ${r.result.lag.toFixed(1)} ms, ${r.result.connections} connections; server cpu ${pct(cpu)}`;
+  for (const [i, pair] of pairs.entries())
+    log(
+      `  round ${i + 1}: p99 ×${p99Ratio(pair).toFixed(2)}; masterserver GC ${gcText(pair.cand.gc)}; baseline GC ${gcText(pair.base.gc)}`,
+    );
   log(describe('baseline', base, base.serverCpu));
   log(
     `${describe('masterserver', cand, serverCpu)}, event-loop delay p99 ${loopDelay.p99.toFixed(1)} ms, max ${loopDelay.max.toFixed(1)} ms`,
@@ -212,7 +219,8 @@ export async function run({ quick, log }) {
       label: 'GC pauses during the joins: scavenges (max)',
       value: pauses('scavenge').count,
       unit: `(max ${pauses('scavenge').maxMs.toFixed(1)} ms)`,
-      note: `mark-compacts: ${pauses('mark-compact').count} (max ${pauses('mark-compact').maxMs.toFixed(1)} ms)`,
+      baseline: pauses('scavenge', base.gc).count,
+      note: `mark-compacts: ${pauses('mark-compact').count} (max ${pauses('mark-compact').maxMs.toFixed(1)} ms); baseline: ${gcText(base.gc)}`,
       key: 'gc',
     },
     {
@@ -235,11 +243,15 @@ export async function run({ quick, log }) {
     result,
     baseline: base.result,
     quickplay: cand.quickplay,
+    baselineGc: base.gc,
     rounds: pairs.map((pair) => ({
       p99: pair.cand.result.latencies.p99,
       baselineP99: pair.base.result.latencies.p99,
       cpu: pair.cand.serverCpu,
       baselineCpu: pair.base.serverCpu,
+      // Mark-compacts in the window on each side: the rounds where only the masterserver had one are its worst.
+      markCompacts: pauses('mark-compact', pair.cand.gc).count,
+      baselineMarkCompacts: pauses('mark-compact', pair.base.gc).count,
     })),
   };
   return { rows, details };
