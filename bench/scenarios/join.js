@@ -152,9 +152,8 @@ export async function run({ quick, log }) {
   const { result, after, serverCpu, gc } = cand;
   const { loopDelay, within5ms } = cand.extra;
   const pauses = (kind, of = gc) => of[kind] ?? { count: 0, totalMs: 0, maxMs: 0 };
-  const gcText = (of) =>
-    `${pauses('scavenge', of).count} scavenges (max ${pauses('scavenge', of).maxMs.toFixed(1)} ms), ` +
-    `${pauses('mark-compact', of).count} mark-compacts (max ${pauses('mark-compact', of).maxMs.toFixed(1)} ms)`;
+  const kindText = (kind, of) => `${pauses(kind, of).count} ${kind}s (max ${pauses(kind, of).maxMs.toFixed(1)} ms)`;
+  const gcText = (of) => `${kindText('scavenge', of)}, ${kindText('mark-compact', of)}`;
   const b = Object.fromEntries(['p50', 'p99', 'p999'].map((q) => [q, middle((pair) => pair.base.result.latencies[q])]));
   const describe = (who, r, cpu) =>
     `  ${who}: ${r.result.sent} joins at ${settings.rate}/s: p50 ${r.result.latencies.p50.toFixed(2)} ms, ` +
@@ -220,7 +219,7 @@ export async function run({ quick, log }) {
       value: pauses('scavenge').count,
       unit: `(max ${pauses('scavenge').maxMs.toFixed(1)} ms)`,
       baseline: pauses('scavenge', base.gc).count,
-      note: `mark-compacts: ${pauses('mark-compact').count} (max ${pauses('mark-compact').maxMs.toFixed(1)} ms); baseline: ${gcText(base.gc)}`,
+      note: `${kindText('mark-compact', gc)}; baseline: ${gcText(base.gc)}`,
       key: 'gc',
     },
     {
