@@ -69,7 +69,8 @@ async function measureJoins(target, settings) {
     const serverCpu = (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds;
     const extra = await target.after?.(around);
     const steady = await measureSteady(target, settings, gc);
-    // Quick play under the same load, on the same game servers: the masterserver picks each server.
+    // Quick play under the same load, on the same game servers: the masterserver picks each server. It follows the
+    // steady window and is compared with that window's joins, its neighbour in time.
     let quickplay;
     if (target.quickplay) {
       const load = { url: target.url, rate: settings.rate, quickplay: true };
@@ -218,6 +219,8 @@ export async function run({ quick, log }) {
   const [steadyLow, steadyHigh] = middlePairs(pairs, steadyRatio);
   const steadyMiddle = (of) => Math.sqrt(of(steadyLow) * of(steadyHigh));
   const steadyLatency = (side, q) => steadyMiddle((pair) => pair[side].steady.result.latencies[q]);
+  // The joins of the steady window in the round quick play ran in.
+  const steadyJoinP99 = cand.steady.result.latencies.p99;
   const unsettled = pairs.flatMap((pair) => [pair.cand, pair.base]).filter((side) => !side.steady.settled).length;
   const steady = {
     p99: steadyLatency('cand', 'p99'),
@@ -271,13 +274,13 @@ export async function run({ quick, log }) {
       key: 'cpu',
     },
     {
-      label: `quick play latency p99, ${settings.rate.toLocaleString('en')}/s, vs the join p99`,
+      label: `quick play latency p99, ${settings.rate.toLocaleString('en')}/s, vs the join p99 (steady state)`,
       value: cand.quickplay.latencies.p99,
       unit: 'ms',
-      baseline: result.latencies.p99,
-      ratio: cand.quickplay.latencies.p99 / result.latencies.p99,
+      baseline: steadyJoinP99,
+      ratio: cand.quickplay.latencies.p99 / steadyJoinP99,
       target: '≤ 1.25× join p99',
-      met: cand.quickplay.latencies.p99 <= 1.25 * result.latencies.p99,
+      met: cand.quickplay.latencies.p99 <= 1.25 * steadyJoinP99,
       note,
       key: 'quickplay',
     },
