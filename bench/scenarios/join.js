@@ -2,7 +2,9 @@
 // servers connected (re-registering every 10 s), each answering its join
 // request at once with success. Latency percentiles are measured from each
 // request's scheduled send time, next to a minimal join broker (baselines.js
-// join) driven the same way in the same run.
+// join) driven the same way in the same run: in a first window 10 s after the
+// connection burst, and in a second once each side is in its steady state
+// (measureSteady).
 import {
   middlePairs,
   pairedRounds,
