@@ -56,19 +56,9 @@ async function measureJoins(target, settings) {
     await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.warmSeconds });
     const before = await snapshot(generators);
     const around = await target.before?.();
-    await target.ask({ cmd: 'gc' }, 'gc');
-    const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
-    const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
-    const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
-    // Both sides' GC pauses during the joins: what a mark-compact in the window does to the tail is Node's own.
-    const { byKind: gc } = await target.ask({ cmd: 'gc' }, 'gc');
+    const { result, serverCpu, gc } = await measureWindow(target, settings);
     const after = await snapshot(generators);
-    if (result.ok !== result.sent)
-      throw new Error(
-        `joins not accepted: ${JSON.stringify(result.statuses)}, ${result.errors} errors ${JSON.stringify(result.errorCodes)}`,
-      );
     if (after.closed > 0) throw new Error(`${after.closed} game servers were closed during the joins`);
-    const serverCpu = (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds;
     const extra = await target.after?.(around);
     // Quick play under the same load, on the same game servers: the masterserver picks each server.
     let quickplay;
@@ -86,6 +76,24 @@ async function measureJoins(target, settings) {
   } finally {
     await stopGameServers(generators);
   }
+}
+
+/**
+ * One window of `settings.seconds` of joins: the driver's result, the server's CPU (share of a core) and both
+ * sides' GC pauses by kind (what a mark-compact in the window does to the tail is Node's own). Throws when a join
+ * was not accepted.
+ */
+async function measureWindow(target, settings) {
+  await target.ask({ cmd: 'gc' }, 'gc');
+  const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
+  const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
+  const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
+  const { byKind } = await target.ask({ cmd: 'gc' }, 'gc');
+  if (result.ok !== result.sent)
+    throw new Error(
+      `joins not accepted: ${JSON.stringify(result.statuses)}, ${result.errors} errors ${JSON.stringify(result.errorCodes)}`,
+    );
+  return { result, serverCpu: (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds, gc: byKind };
 }
 
 /** The mark-compacts among GC pauses by kind. */
@@ -108,17 +116,7 @@ async function measureSteady(target, settings, seen) {
     warmed += 5;
     seen = markCompacts((await target.ask({ cmd: 'gc' }, 'gc')).byKind);
   }
-  // Each 'gc' answer restarts the count: the next one holds this window's pauses only.
-  const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
-  const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
-  const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
-  const { byKind } = await target.ask({ cmd: 'gc' }, 'gc');
-  if (result.ok !== result.sent)
-    throw new Error(
-      `joins not accepted in the steady window: ${JSON.stringify(result.statuses)}, ${result.errors} errors`,
-    );
-  const serverCpu = (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds;
-  return { result, serverCpu, gc: byKind, warmed, settled: seen > 0 };
+  return { ...(await measureWindow(target, settings)), warmed, settled: seen > 0 };
 }
 
 /** Runs the scenario; returns its rows and details. */
@@ -184,9 +182,13 @@ export async function run({ quick, log }) {
   const p99Ratio = (pair) => pair.cand.result.latencies.p99 / pair.base.result.latencies.p99;
   const steadyRatio = (pair) => pair.cand.steady.result.latencies.p99 / pair.base.steady.result.latencies.p99;
   const pairs = await pairedRounds(settings.rounds, measureBaseline, measureCandidate, settings.gapMs);
-  const [low, high] = middlePairs(pairs, p99Ratio);
-  const { base, cand } = high;
-  const middle = (of) => Math.sqrt(of(low) * of(high));
+  // A latency row's median: the geometric mean of the two middle rounds by `ratioOf` (value / baseline stays the ratio).
+  const middleBy = (ratioOf) => {
+    const [low, high] = middlePairs(pairs, ratioOf);
+    return (of) => Math.sqrt(of(low) * of(high));
+  };
+  const { base, cand } = middlePairs(pairs, p99Ratio)[1];
+  const middle = middleBy(p99Ratio);
   const roundsNote = (ratioOf) =>
     pairs.length > 1 ? `rounds: ${pairs.map((pair) => `×${ratioOf(pair).toFixed(2)}`).join(', ')}` : undefined;
   const { result, after, serverCpu, gc } = cand;
@@ -219,8 +221,7 @@ export async function run({ quick, log }) {
   const note = saturated > SATURATED ? `load generator saturated (${pct(saturated)})` : undefined;
   const [p50, p99, p999] = ['p50', 'p99', 'p999'].map((q) => middle((pair) => pair.cand.result.latencies[q]));
   // The steady window's median is its own: the two middle rounds by its ratio.
-  const [steadyLow, steadyHigh] = middlePairs(pairs, steadyRatio);
-  const steadyMiddle = (of) => Math.sqrt(of(steadyLow) * of(steadyHigh));
+  const steadyMiddle = middleBy(steadyRatio);
   const steadyLatency = (side, q) => steadyMiddle((pair) => pair[side].steady.result.latencies[q]);
   const unsettled = pairs.flatMap((pair) => [pair.cand, pair.base]).filter((side) => !side.steady.settled).length;
   const steady = {
