@@ -97,15 +97,77 @@ function readId(bytes: Uint8Array, start: number, end: number): Int64 | undefine
 const USUAL_PREFIX = '{"metadata":{"type":1,"id":';
 
 /**
- * The last registration of one connection, to take its repeats without parsing them. It keeps the bytes
- * before and after the id as Latin-1 strings (one character a byte): they cost an idle connection half of what
- * a copy of the message in a buffer of its own does, and compare as fast.
+ * This process's keys for {@link digest}: drawn at start, never sent anywhere, so a game server cannot compute
+ * two texts with one digest.
+ */
+const KEYS = crypto.getRandomValues(new Int32Array(2));
+const KEY_A = KEYS[0] as number;
+const KEY_B = KEYS[1] as number;
+/** Each lane keeps 30 bits: a small integer, which a field holds without a heap number. */
+const LANE = 0x3fff_ffff;
+/** The two lanes of the last {@link digest} (module state: no pair to allocate for each message). */
+let laneA = 0;
+let laneB = 0;
+
+/**
+ * A keyed 60-bit digest of `bytes[from, to)`, into {@link laneA} and {@link laneB}: two 32-bit hashes of the same
+ * 4-byte words (one of MurmurHash3's shape, one multiply-xorshift), each finished with MurmurHash3's avalanche.
+ * Two different texts of a game server match by chance once in 2^60; it could only aim at a match by knowing
+ * the keys.
+ */
+function digest(bytes: Uint8Array, from: number, to: number): void {
+  let a = KEY_A ^ (to - from);
+  let b = KEY_B;
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    const word =
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    let k = Math.imul(word, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
+    b = Math.imul(b ^ word, 0x2127599b);
+    b ^= b >>> 15;
+  }
+  let tail = 0;
+  for (let shift = 0; i < to; i++, shift += 8) tail |= (bytes[i] as number) << shift;
+  a ^= Math.imul(tail, 0xcc9e2d51);
+  b = Math.imul(b ^ tail, 0x2127599b);
+  laneA = avalanche(a) & LANE;
+  laneB = avalanche(b ^ (to - from)) & LANE;
+}
+
+/** MurmurHash3's finalizer: every input bit moves about half of the output bits. */
+function avalanche(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Whether `bytes` start with `prefix`, a Latin-1 string (one character a byte); no string is made. */
+function startsWith(bytes: Uint8Array, prefix: string): boolean {
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The last registration of one connection, to take its repeats without parsing them. It keeps the bytes before
+ * the id as a Latin-1 string (one character a byte; most connections share {@link USUAL_PREFIX}), and of the
+ * bytes after the id only their length and a keyed digest: an idle connection keeps no copy of its message, and
+ * a repeat is compared without making a string of it. A text that differs after the id but has the same digest
+ * (by chance, once in 2^60) would be taken as the repeat it is not: what it is taken as is the registration this
+ * echo remembered, which passed every check, with the id the new text has.
  */
 export class RegistrationEcho {
   /** The bytes before the id. */
   #prefix = '';
-  /** The bytes after the id. */
-  #suffix = '';
+  /** How many bytes come after the id, and their digest's lanes. */
+  #suffixLength = 0;
+  #digestA = 0;
+  #digestB = 0;
   /** What the id is sent with (fields, not the message: two objects less on every connection). */
   #info: RegistrationRequest['info'] | undefined;
   #regToken = '';
@@ -124,7 +186,11 @@ export class RegistrationEcho {
     const start = Buffer.byteLength(text.slice(0, at.start));
     const prefix = bytes.toString('latin1', 0, start);
     this.#prefix = prefix === USUAL_PREFIX ? USUAL_PREFIX : prefix;
-    this.#suffix = bytes.toString('latin1', start + (at.end - at.start), bytes.length);
+    const suffixStart = start + (at.end - at.start);
+    digest(bytes, suffixStart, bytes.length);
+    this.#suffixLength = bytes.length - suffixStart;
+    this.#digestA = laneA;
+    this.#digestB = laneB;
     this.#info = message.info;
     this.#regToken = message.regToken;
   }
@@ -134,10 +200,11 @@ export class RegistrationEcho {
     const info = this.#info;
     if (info === undefined) return undefined;
     const start = this.#prefix.length;
-    const end = bytes.length - this.#suffix.length;
+    const end = bytes.length - this.#suffixLength;
     if (end <= start || end - start > MAX_DIGITS + 1) return undefined;
-    if (bytes.toString('latin1', 0, start) !== this.#prefix) return undefined;
-    if (bytes.toString('latin1', end, bytes.length) !== this.#suffix) return undefined;
+    if (!startsWith(bytes, this.#prefix)) return undefined;
+    digest(bytes, end, bytes.length);
+    if (laneA !== this.#digestA || laneB !== this.#digestB) return undefined;
     const id = readId(bytes, start, end);
     if (id === undefined) return undefined;
     return { metadata: { type: MessageType.REGISTRATION, id }, info, regToken: this.#regToken };
@@ -145,7 +212,9 @@ export class RegistrationEcho {
 
   forget(): void {
     this.#prefix = '';
-    this.#suffix = '';
+    this.#suffixLength = 0;
+    this.#digestA = 0;
+    this.#digestB = 0;
     this.#info = undefined;
     this.#regToken = '';
   }

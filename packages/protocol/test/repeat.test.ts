@@ -106,4 +106,40 @@ describe('RegistrationEcho: a registration repeated but for its id is taken with
       { numRuns: 500 },
     );
   });
+  it('property: any one byte changed, added or removed after the id is left to the decoder', () => {
+    const text = registration('41');
+    const after = text.indexOf('41') + 2;
+    const echo = echoOf(text);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: after, max: text.length - 1 }),
+        fc.integer({ min: 0x20, max: 0x7e }),
+        fc.constantFrom('change', 'insert', 'remove'),
+        (at, code, how) => {
+          const c = String.fromCharCode(code);
+          if (how === 'change' && text[at] === c) return;
+          const other =
+            how === 'change'
+              ? text.slice(0, at) + c + text.slice(at + 1)
+              : how === 'insert'
+                ? text.slice(0, at) + c + text.slice(at)
+                : text.slice(0, at) + text.slice(at + 1);
+          assert.equal(echo.match(Buffer.from(other)), undefined, other);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('two messages that differ only in the order of the same bytes after the id are told apart', () => {
+    const text = registration('41');
+    const swapped = registration(
+      '41',
+      INFO.replace('"curPlayers":3,"maxPlayers":16', '"curPlayers":6,"maxPlayers":13'),
+    );
+    assert.equal(text.length, swapped.length);
+    assert.equal(echoOf(text).match(Buffer.from(swapped)), undefined);
+    const words = registration('41', INFO.replace('"name":"[NS] Kodai 24/7"', '"name":"[NS] 24/7 Kodai"'));
+    assert.equal(echoOf(text).match(Buffer.from(words)), undefined);
+  });
 });
