@@ -11,6 +11,7 @@ import { compareServers, ServerListCache } from '../src/http/server-list.js';
 import { OptionError, silentLogger } from '../src/index.js';
 import { ServerMetrics } from '../src/metrics.js';
 import { resolveOptions } from '../src/options.js';
+import { Interned } from '../src/registry/interned.js';
 import { MemoryRegistry } from '../src/registry/memory-registry.js';
 import { toListedServer } from '../src/registry/registry.js';
 import { RegistrationTokens } from '../src/tokens/registration-tokens.js';
@@ -169,6 +170,33 @@ describe('ServerListCache', () => {
       sorted.map((x) => x.id),
       ['4', '1', '2', '3'],
     );
+  });
+});
+
+describe('Interned: the texts many game servers share, kept once', () => {
+  it('keeps one copy of each text however often it comes, and gives texts equal to what it was given', () => {
+    const texts = new Interned(8, 16);
+    for (let i = 0; i < 100; i++) assert.equal(texts.of(['mp_', 'glitch'].join('')), 'mp_glitch');
+    assert.equal(texts.of('127.0.0.1'), '127.0.0.1');
+    assert.equal(texts.size, 2);
+  });
+  it('does not keep a text longer than its limit', () => {
+    const texts = new Interned(8, 16);
+    const long = 'x'.repeat(17);
+    assert.equal(texts.of(long), long);
+    assert.equal(texts.size, 0);
+    assert.equal(texts.of('x'.repeat(16)), 'x'.repeat(16));
+    assert.equal(texts.size, 1);
+  });
+  it('starts over when full: ever-new texts neither grow it nor keep the usual ones out', () => {
+    const texts = new Interned(3, 64);
+    for (let i = 0; i < 1000; i++) {
+      texts.of(`junk-${i}`);
+      assert.ok(texts.size <= 3);
+    }
+    texts.of('mp_forwardbase_kodai');
+    texts.of('mp_forwardbase_kodai');
+    assert.ok(texts.size >= 1 && texts.size <= 3);
   });
 });
 

@@ -21,6 +21,7 @@ import type { ResolvedOptions } from '../options.js';
 import { NO_PROBE, type Reachability } from '../probe/reachability.js';
 import type { ApiErrorCode } from '../refusal/api-errors.js';
 import { MISSING_HOST, missingHost, refuseRaw, tooManyHeaders } from '../refusal/raw.js';
+import { interned } from '../registry/interned.js';
 import type { Registry } from '../registry/registry.js';
 import { ServerIds } from '../registry/server-ids.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
@@ -157,8 +158,10 @@ export class Gateway implements ConnectionContext {
    * 503 when shutting down or at the global limit, 429 at the per-IP limit, else
    * the WebSocket handshake.
    */
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, ip: string): void {
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, address: string): void {
     socket.on('error', ignore);
+    // One copy of a host's address for all its connections (the listing's, the limits', the logs').
+    const ip = interned.of(address);
     const path = req.url === undefined ? '' : req.url.split('?', 1)[0];
     const { maxConnections, maxConnectionsPerIp } = this.options;
     const fromIp = this.#perIp.get(ip) ?? 0;

@@ -8,6 +8,7 @@
 
 import type { PublicServer, ServerInfo } from '@masterserver/protocol';
 import type { MaybePromise } from '../maybe-async.js';
+import { interned } from './interned.js';
 
 /** A listed game server, as the registry keeps it. */
 export interface ListedServer extends PublicServer {
@@ -92,19 +93,19 @@ export function publicServerJson(s: PublicServer): string {
 
 /** A listed server from its fields: adds the serialized public object. */
 export function withPublicJson(f: Omit<ListedServer, 'json'>): ListedServer {
-  // A literal, not a spread: this runs for every changed registration.
+  // A literal, not a spread: this runs for every changed registration. The texts many servers share are kept once.
   return {
     id: f.id,
     name: f.name,
     desc: f.desc,
-    map: f.map,
-    playlist: f.playlist,
+    map: interned.of(f.map),
+    playlist: interned.of(f.playlist),
     curPlayers: f.curPlayers,
     maxPlayers: f.maxPlayers,
     hasPassword: f.hasPassword,
     gameState: f.gameState,
     reachable: f.reachable,
-    ip: f.ip,
+    ip: interned.of(f.ip),
     port: f.port,
     tokenId: f.tokenId,
     holder: f.holder,
