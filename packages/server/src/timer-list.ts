@@ -11,10 +11,13 @@
  *
  * The timers are the lists' own nodes: a class extends {@link ListTimer} and
  * its list calls `expire(timer)` when it runs out, so a running timer holds
- * no closure and no other object.
+ * no closure and no other object. A paced list (the Pings') spreads out
+ * timers that come due together (`pacer.ts`).
  *
  * @module
  */
+
+import { Pacer } from './pacer.js';
 
 /** The clock of the lists: whole ms (monotonic), rounded up so that no deadline comes early. */
 function now(): number {
@@ -67,11 +70,20 @@ export class TimerList<T extends ListTimer> {
   #timeout: NodeJS.Timeout | undefined;
   /** Set while expiring timers: one restarted then must not arm the `Timeout` past those still waiting. */
   #firing = false;
+  /** Set for a paced list (`pacer.ts`): what spreads out timers that come due together. */
+  readonly #pacer: Pacer | undefined;
+  /** When a paced list deferred timers that were due: not before then does it go on (else 0). */
+  #resumeAt = 0;
 
-  /** `durationMs`: how long every timer of the list runs; `expire(timer)`: called when one runs out. */
-  constructor(durationMs: number, expire: (timer: T) => void) {
+  /**
+   * `durationMs`: how long every timer of the list runs; `expire(timer)`: called when one runs out. `paced`:
+   * timers that come due together expire at up to twice the list's even rate, none more than a tenth of the
+   * duration late (the Pings of game servers that connected in one burst).
+   */
+  constructor(durationMs: number, expire: (timer: T) => void, options: { paced?: boolean } = {}) {
     this.#durationMs = Math.max(1, Math.ceil(durationMs));
     this.#expire = expire;
+    this.#pacer = options.paced === true ? new Pacer(Math.ceil(this.#durationMs / 10)) : undefined;
   }
 
   /** The timer that runs out first. */
@@ -126,16 +138,25 @@ export class TimerList<T extends ListTimer> {
     this.#timeout = undefined;
     const at = now();
     this.#firing = true;
+    this.#resumeAt = 0;
+    const pacer = this.#pacer;
     try {
       // Those out run, in order; one restarted by its own expiry goes to the end with a deadline after `at`.
       for (let timer = this.#first; timer !== undefined && timer.due <= at; timer = this.#first) {
+        if (pacer !== undefined) {
+          const perMs = this.#size / this.#durationMs;
+          if (!pacer.take(at, at - timer.due, perMs)) {
+            this.#resumeAt = at + pacer.waitMs(perMs, timer.due + pacer.maxLateMs - at);
+            break;
+          }
+        }
         this.unlink(timer);
         this.#expire(timer);
       }
     } finally {
       this.#firing = false;
       // The first one left (a timer restarted or stopped since the arming makes the `Timeout` early: it waits again).
-      if (this.#first !== undefined) this.#arm(this.#first.due);
+      if (this.#first !== undefined) this.#arm(Math.max(this.#first.due, this.#resumeAt));
     }
   };
 }

@@ -5,6 +5,7 @@ import { delay, waitFor } from '@masterserver/testing';
 import { Heartbeat, LivenessClocks, RegistrationTtl } from '../src/gateway/liveness.js';
 import { SerialQueue } from '../src/gateway/serial-queue.js';
 import { normalizeIp } from '../src/net/addresses.js';
+import { PACE_BATCH_MS, PACE_FACTOR, Pacer } from '../src/pacer.js';
 import { ServerIds } from '../src/registry/server-ids.js';
 import { ListTimer, TimerList } from '../src/timer-list.js';
 
@@ -192,6 +193,67 @@ describe('TimerList: timers of one duration on one Timeout', () => {
     list.clear();
     assert.equal(list.size, 0);
     await delay(60);
+  });
+});
+
+describe('Pacer and a paced TimerList: timers that come due together spread out', () => {
+  it('lets timers go at up to twice the even rate, in batches, and one that is late enough whatever the pace', () => {
+    const pacer = new Pacer(100);
+    // 1,000 timers over 1,000 ms: an even rate of 1 a ms, so 2 a ms and batches of 20.
+    let taken = 0;
+    while (pacer.take(5000, 0, 1)) taken++;
+    assert.equal(taken, PACE_FACTOR * PACE_BATCH_MS, 'a full bucket: one batch');
+    assert.equal(pacer.waitMs(1, 100), PACE_BATCH_MS, 'then it waits for the next batch');
+    assert.equal(pacer.waitMs(1, 3), 3, 'or less, when a timer must go before that');
+    assert.equal(pacer.take(5000, 100, 1), true, 'a tenth of the duration late: it goes');
+    taken = 0;
+    while (pacer.take(5000 + PACE_BATCH_MS, 0, 1)) taken++;
+    assert.equal(taken, PACE_FACTOR * PACE_BATCH_MS, 'the next batch, a batch time later');
+    // Three timers over 500 ms (a test's game servers): at least one a batch, and the next once a token is back.
+    const few = new Pacer(50);
+    assert.equal(few.take(0, 0, 3 / 500), true);
+    assert.equal(few.take(0, 0, 3 / 500), false);
+    assert.equal(few.waitMs(3 / 500, 50), 50, 'no token before it must go: it waits until then');
+  });
+
+  it('a burst of timers restarted at each expiry spreads out over the next runs, none early or more than a tenth late', async () => {
+    const duration = 200;
+    const count = 500;
+    const runs: number[][] = Array.from({ length: 8 }, () => []);
+    let late = 0;
+    class Beat extends ListTimer {
+      run = 0;
+      static due(beat: Beat): void {
+        const at = performance.now();
+        late = Math.max(late, at - beat.due);
+        assert.ok(at >= beat.due - 1, 'never before its deadline');
+        runs[beat.run]?.push(at);
+        if (++beat.run < 8) beat.start();
+      }
+    }
+    const list = new TimerList<Beat>(duration, Beat.due, { paced: true });
+    for (let i = 0; i < count; i++) new Beat(list).start();
+    await waitFor('eight runs', () => runs[7]?.length === count, 10_000, 10);
+    const spread = (times: number[]) => Math.max(...times) - Math.min(...times);
+    assert.ok(
+      late <= duration / 10 + 100,
+      `at most a tenth of the duration late, and the event loop's delay (${late.toFixed(0)} ms)`,
+    );
+    const first = spread(runs[0] as number[]);
+    const last = spread(runs[7] as number[]);
+    assert.ok(
+      last >= duration / 2 - 10,
+      `spread over half the duration by the last run (${first.toFixed(0)} → ${last.toFixed(0)} ms)`,
+    );
+    // In the last run, no batch time holds much more than twice the even rate's share (and a loop delay's backlog).
+    const times = (runs[7] as number[]).toSorted((a, b) => a - b);
+    let densest = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while ((times[i] as number) - (times[j] as number) >= PACE_BATCH_MS) j++;
+      densest = Math.max(densest, i - j + 1);
+    }
+    const share = (PACE_FACTOR * count * PACE_BATCH_MS) / duration;
+    assert.ok(densest <= 3 * share, `at most ${3 * share} in any ${PACE_BATCH_MS} ms (${densest})`);
   });
 });
 

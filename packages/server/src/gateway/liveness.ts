@@ -27,7 +27,8 @@ export class LivenessClocks {
   readonly ttl: TimerList<RegistrationTtl>;
 
   constructor(times: LivenessTimes) {
-    this.ping = new TimerList(times.pingInterval, Heartbeat.due);
+    // Paced: the Pings of game servers that connected together spread out instead of going out in one burst.
+    this.ping = new TimerList(times.pingInterval, Heartbeat.due, { paced: true });
     this.pong = new TimerList(times.pongTimeout, PongDeadline.due);
     this.ttl = new TimerList(times.registrationTtl, RegistrationTtl.due);
   }
