@@ -118,6 +118,8 @@ describe('RegistrationEcho: a registration repeated but for its id is taken with
         (at, code, how) => {
           const c = String.fromCharCode(code);
           if (how === 'change' && text[at] === c) return;
+          // A digit or minus sign right after the id is part of the id: another id, the same registration.
+          if (how === 'insert' && at === after && /[-0-9]/.test(c)) return;
           const other =
             how === 'change'
               ? text.slice(0, at) + c + text.slice(at + 1)
