@@ -78,7 +78,16 @@ export class Gateway implements ConnectionContext {
   readonly #connections = new Map<string, GsConnection>();
   readonly #byServerId = new Map<string, GsConnection>();
   readonly #perIp = new Map<string, number>();
-  #sockets = 0;
+  /**
+   * Every game-server socket open now (handshakes included): its connection, or its client IP until the handshake
+   * is done. A table, not a closure on each socket: the sockets share one listener ({@link #ended}).
+   */
+  readonly #bySocket = new Map<Socket, GsConnection | string>();
+  /**
+   * The listener of every game-server socket's `close` (which comes with `hadError`) and, once upgraded, its `end`
+   * (with nothing); the socket is `this`.
+   */
+  readonly #ended: (this: Socket, hadError?: boolean) => void;
   #shuttingDown = false;
   readonly #allClosed: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void> = [];
@@ -94,6 +103,10 @@ export class Gateway implements ConnectionContext {
     this.#instanceId = ctx.instanceId;
     this.joins = new JoinDesk(options);
     this.clocks = new LivenessClocks(options);
+    const gateway = this;
+    this.#ended = function ended(this: Socket, hadError?: boolean): void {
+      gateway.#socketEnded(this, hadError);
+    };
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -150,7 +163,7 @@ export class Gateway implements ConnectionContext {
 
   /** Game-server connections open now (including those still in the handshake). */
   get connectionCount(): number {
-    return this.#sockets;
+    return this.#bySocket.size;
   }
 
   /**
@@ -174,7 +187,7 @@ export class Gateway implements ConnectionContext {
             ? 'BAD_REQUEST'
             : this.#shuttingDown
               ? 'SHUTTING_DOWN'
-              : maxConnections > 0 && this.#sockets >= maxConnections
+              : maxConnections > 0 && this.#bySocket.size >= maxConnections
                 ? 'CONNECTION_LIMIT'
                 : maxConnectionsPerIp > 0 && fromIp >= maxConnectionsPerIp
                   ? 'TOO_MANY_CONNECTIONS'
@@ -184,22 +197,12 @@ export class Gateway implements ConnectionContext {
       return;
     }
 
-    this.#sockets++;
     this.#perIp.set(ip, fromIp + 1);
-    let connection: GsConnection | undefined;
-    // One listener, for `close` (which comes with `hadError`) and, once upgraded, `end` (with nothing): TCP ending
-    // or breaking starts the connection's close before ws reports it (docs/protocol.md#liveness), and `close` also
-    // gives its place in the limits back. (`on`: a socket closes once; `once` keeps two more objects a connection.)
-    const ended = (hadError?: boolean): void => {
-      connection?.socketClosing();
-      if (hadError === undefined) return;
-      this.#sockets--;
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left === 0) this.#perIp.delete(ip);
-      else this.#perIp.set(ip, left);
-      if (this.#sockets === 0) for (const resolve of this.#allClosed.splice(0)) resolve();
-    };
-    socket.on('close', ended);
+    this.#bySocket.set(socket, ip);
+    // TCP ending or breaking starts the connection's close before ws reports it (docs/protocol.md#liveness), and
+    // `close` also gives its place in the limits back. (`on`: a socket closes once; `once` keeps two more objects a
+    // connection.)
+    socket.on('close', this.#ended);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.#shuttingDown) {
         ws.close(CloseCode.GOING_AWAY, 'going away');
@@ -208,8 +211,9 @@ export class Gateway implements ConnectionContext {
       const gs = ws as GsSocket;
       gs.maxBufferedAmount = this.options.maxSendBuffer;
       // Joined, not concatenated: a flat string, where a concatenation keeps its parts.
-      connection = new GsConnection(gs, ip, [this.#instanceId, ++this.#serial].join(':'), this);
-      socket.on('end', ended);
+      const connection = new GsConnection(gs, ip, [this.#instanceId, ++this.#serial].join(':'), this);
+      this.#bySocket.set(socket, connection);
+      socket.on('end', this.#ended);
       // `ws` listens for errors on the socket from now on: the handshake's listener goes (and with it an array).
       socket.off('error', ignore);
       compactListeners(socket, 'end');
@@ -217,6 +221,20 @@ export class Gateway implements ConnectionContext {
       this.#connections.set(connection.key, connection);
       this.logger.info({ ip }, 'game server connected');
     });
+  }
+
+  /** `socket` ended (`hadError` undefined) or closed: its connection starts closing; a close frees its place. */
+  #socketEnded(socket: Socket, hadError: boolean | undefined): void {
+    const held = this.#bySocket.get(socket);
+    if (held === undefined) return;
+    if (typeof held !== 'string') held.socketClosing();
+    if (hadError === undefined) return;
+    this.#bySocket.delete(socket);
+    const ip = typeof held === 'string' ? held : held.ip;
+    const left = (this.#perIp.get(ip) ?? 1) - 1;
+    if (left === 0) this.#perIp.delete(ip);
+    else this.#perIp.set(ip, left);
+    if (this.#bySocket.size === 0) for (const resolve of this.#allClosed.splice(0)) resolve();
   }
 
   /** This instance's connection with the public id `serverId`, for a join; `undefined` if none. */
@@ -249,7 +267,7 @@ export class Gateway implements ConnectionContext {
     this.#shuttingDown = true;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     const allClosed = new Promise<void>((resolve) => {
-      if (this.#sockets === 0) resolve();
+      if (this.#bySocket.size === 0) resolve();
       else this.#allClosed.push(resolve);
     });
     for (const connection of this.#connections.values()) connection.close(CloseCode.GOING_AWAY, 'going away');
