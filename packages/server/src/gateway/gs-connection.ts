@@ -63,14 +63,26 @@ function callTask(task: () => MaybePromise<void>): MaybePromise<void> {
   return task();
 }
 
+/**
+ * What {@link GsConnection.openedAt} counts from. A connection keeps its time since then, which fits a small integer
+ * for 24 days; ms since the epoch would not, and V8 keeps such a field as a number object of its own.
+ */
+const OPENED_BASE = Date.now();
+
+/** Ms since {@link OPENED_BASE}, made a small integer by `| 0` (a double of the same value is not one) for 12 days. */
+function sinceOpenedBase(): number {
+  const ms = Date.now() - OPENED_BASE;
+  return ms < 0x40000000 ? ms | 0 : ms;
+}
+
 /** The MS side of one game server's WebSocket. */
 export class GsConnection implements GsSocketHandler {
   /** The client IP the listing's address uses. */
   readonly ip: string;
   /** Unique among every connection of the cluster: the registry tells listings of one address apart by it. */
   readonly key: string;
-  /** When the connection opened, ms since the epoch. */
-  readonly openedAt = Date.now();
+  /** When the connection opened: ms since {@link OPENED_BASE}. */
+  readonly #opened = sinceOpenedBase();
   readonly #socket: GsSocket;
   readonly #ctx: ConnectionContext;
   #state: ConnectionState = 'open';
@@ -98,6 +110,11 @@ export class GsConnection implements GsSocketHandler {
     // Stopped when the close starts: it pings only an open socket.
     this.#heartbeat = new Heartbeat(ctx.clocks, socket, this);
     socket.handler = this;
+  }
+
+  /** When the connection opened, ms since the epoch. */
+  get openedAt(): number {
+    return OPENED_BASE + this.#opened;
   }
 
   /** `open`, `closing` or `closed`. */
