@@ -285,4 +285,27 @@ describe('Heartbeat: Pings on the interval, 4008 when a Pong is missed', () => {
     assert.equal(clocks.ping.size + clocks.pong.size, 0);
     clocks.clear();
   });
+
+  it('a Pong deadline longer than the interval runs from the first unanswered Ping; none is kept between Pong and Ping', async () => {
+    const clocks = new LivenessClocks({ pingInterval: 20, pongTimeout: 90, registrationTtl: 1000 });
+    const pingedAt: number[] = [];
+    let closedAt = 0;
+    const heartbeat = new Heartbeat(
+      clocks,
+      { ping: () => pingedAt.push(performance.now()) },
+      { close: () => (closedAt ||= performance.now()) },
+    );
+    await waitFor('the first Ping', () => pingedAt.length === 1, 2000, 1);
+    assert.equal(clocks.pong.size, 1, 'a deadline while the Pong is awaited');
+    heartbeat.pong();
+    assert.equal(clocks.pong.size, 0, 'answered: no deadline kept');
+    await waitFor('the second Ping', () => pingedAt.length === 2, 2000, 1);
+    await waitFor('the missed Pong', () => closedAt > 0, 2000, 1);
+    const since = closedAt - (pingedAt[1] as number);
+    assert.ok(since >= 89, `closed ${since.toFixed(0)} ms after the unanswered Ping, not before the timeout`);
+    assert.ok(pingedAt.length >= 4, `Pings went on while the Pong was awaited (${pingedAt.length})`);
+    assert.equal(clocks.pong.size, 0, 'the deadline ran out');
+    heartbeat.stop();
+    clocks.clear();
+  });
 });

@@ -63,30 +63,40 @@ class PongDeadline extends ListTimer {
 /** Pings on an interval and closes the connection with 4008 when a Pong is missed. */
 export class Heartbeat extends ListTimer {
   readonly #socket: { ping(): void };
-  readonly #pong: PongDeadline;
+  readonly #pongs: TimerList<PongDeadline>;
+  readonly #connection: Closable;
+  /** The Pong deadline, made at a Ping and dropped with the Pong: a connection between the two keeps none. */
+  #pong: PongDeadline | undefined = undefined;
 
   constructor(clocks: LivenessClocks, socket: { ping(): void }, connection: Closable) {
     super(clocks.ping);
     this.#socket = socket;
-    this.#pong = new PongDeadline(clocks.pong, connection);
+    this.#pongs = clocks.pong;
+    this.#connection = connection;
     this.start();
   }
 
   static due(heartbeat: Heartbeat): void {
     heartbeat.#socket.ping();
     // A Pong still awaited keeps its deadline: it runs from the first Ping it answers.
-    if (!heartbeat.#pong.running) heartbeat.#pong.start();
+    let pong = heartbeat.#pong;
+    if (pong === undefined) {
+      pong = new PongDeadline(heartbeat.#pongs, heartbeat.#connection);
+      heartbeat.#pong = pong;
+    }
+    if (!pong.running) pong.start();
     heartbeat.start();
   }
 
   /** A Pong arrived. */
   pong(): void {
-    this.#pong.stop();
+    this.#pong?.stop();
+    this.#pong = undefined;
   }
 
   override stop(): void {
     super.stop();
-    this.#pong.stop();
+    this.pong();
   }
 }
 
