@@ -3,9 +3,9 @@
  * (re)started goes to the end of its list, so a list stays in the order of
  * its deadlines, and one `Timeout`, armed for the first deadline, serves them
  * all; starting, restarting and stopping a timer only relinks it. Every game
- * server's connection runs three (its Ping interval, its Pong deadline and its
- * registration TTL): a `Timeout` apiece, with its arguments, would cost an idle
- * connection about 600 bytes. The join timeouts are a list whose timers are
+ * server's connection runs two (its Ping interval and its registration TTL),
+ * and a third while a Pong is awaited (its Pong deadline): a `Timeout` apiece,
+ * with its arguments, would cost an idle connection about 600 bytes. The join timeouts are a list whose timers are
  * the waiting joins themselves, and the deadline queues (quick play's tries,
  * re-probes) are lists too.
  *
