@@ -5,9 +5,9 @@
  * all; starting, restarting and stopping a timer only relinks it. Every game
  * server's connection runs two (its Ping interval and its registration TTL),
  * and a third while a Pong is awaited (its Pong deadline): a `Timeout` apiece,
- * with its arguments, would cost an idle connection about 600 bytes. The join timeouts are a list whose timers are
- * the waiting joins themselves, and the deadline queues (quick play's tries,
- * re-probes) are lists too.
+ * with its arguments, would cost an idle connection about 600 bytes. The join
+ * timeouts are a list whose timers are the waiting joins themselves, and the
+ * deadline queues (quick play's tries, re-probes) are lists too.
  *
  * The timers are the lists' own nodes: a class extends {@link ListTimer} and
  * its list calls `expire(timer)` when it runs out, so a running timer holds

@@ -64,12 +64,13 @@ function callTask(task: () => MaybePromise<void>): MaybePromise<void> {
 }
 
 /**
- * What {@link GsConnection.openedAt} counts from. A connection keeps its time since then, which fits a small integer
- * for 24 days; ms since the epoch would not, and V8 keeps such a field as a number object of its own.
+ * What {@link GsConnection.openedAt} counts from. A connection keeps its time since then, a small integer for the
+ * first 12 days (a number object after); ms since the epoch would not be one, and V8 keeps such a field as a number
+ * object of its own.
  */
 const OPENED_BASE = Date.now();
 
-/** Ms since {@link OPENED_BASE}, made a small integer by `| 0` (a double of the same value is not one) for 12 days. */
+/** Ms since {@link OPENED_BASE}, made a small integer by `| 0` (a double of the same value is not one) while it fits. */
 function sinceOpenedBase(): number {
   const ms = Date.now() - OPENED_BASE;
   return ms < 0x40000000 ? ms | 0 : ms;
