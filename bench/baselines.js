@@ -9,7 +9,10 @@
 //   ids; `POST /v2/client/join` JSON.parses the body, sends the game server a
 //   join request and answers 200 with its address once the game server answers.
 //   No validation, no limits, no timeout, no metrics: the floor of brokering a
-//   join through one Node.js process on this machine.
+//   join through one Node.js process on this machine. argv[3], optional: JSON
+//   { pingInterval } (ms): it also sends each game server a WebSocket Ping on that
+//   interval (the first at a random point of it), as docs/protocol.md#liveness asks
+//   of the masterserver; no Pong deadline.
 // Sends { type: 'ready', url }; answers 'cpu' with its CPU time, 'gc' with its GC pauses since the last 'gc' (the
 // first starts watching: as the masterserver runner does); exits on 'close'.
 import { randomBytes, randomInt } from 'node:crypto';
@@ -47,11 +50,23 @@ if (kind === 'ws') {
     }
   });
 } else if (kind === 'join') {
+  const { pingInterval } = JSON.parse(process.argv[3] ?? '{}');
   const servers = new Map();
   let nextServer = 1;
   const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 65536 });
   wss.on('connection', (ws) => {
     const gs = { ws, waiting: new Map(), nextJoin: 1 };
+    if (pingInterval !== undefined) {
+      let every;
+      const first = setTimeout(() => {
+        ws.ping();
+        every = setInterval(() => ws.ping(), pingInterval);
+      }, Math.random() * pingInterval);
+      ws.on('close', () => {
+        clearTimeout(first);
+        clearInterval(every);
+      });
+    }
     let id;
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString());

@@ -195,23 +195,34 @@ export function machine() {
  * Runs `rounds` paired measurements of the baseline and the masterserver back to back, the baseline first in
  * even rounds and second in odd ones, so that a drift of the machine favours neither. `gapMs`: a pause between
  * the two sides of a round, for what the first leaves behind (e.g. 10,000 connections just closed) to settle.
- * Resolves to the pairs.
+ * `measureOther`, optional: a second baseline, measured first in even rounds and last in odd ones (so that it
+ * stands to the masterserver as the baseline does: first, then second). Resolves to the pairs ({ round, base,
+ * cand, other }).
  */
-export async function pairedRounds(rounds, measureBaseline, measureCandidate, gapMs = 0) {
+export async function pairedRounds(rounds, measureBaseline, measureCandidate, gapMs = 0, measureOther) {
   const pairs = [];
+  const then = async (measure, round) => {
+    const result = await measure(round);
+    await sleep(gapMs);
+    return result;
+  };
   for (let round = 0; round < rounds; round++) {
     let base;
     let cand;
+    let other;
     if (round % 2 === 0) {
-      base = await measureBaseline(round);
-      await sleep(gapMs);
+      if (measureOther !== undefined) other = await then(measureOther, round);
+      base = await then(measureBaseline, round);
       cand = await measureCandidate(round);
     } else {
-      cand = await measureCandidate(round);
-      await sleep(gapMs);
+      cand = await then(measureCandidate, round);
       base = await measureBaseline(round);
+      if (measureOther !== undefined) {
+        await sleep(gapMs);
+        other = await measureOther(round);
+      }
     }
-    pairs.push({ round, base, cand });
+    pairs.push({ round, base, cand, other });
   }
   return pairs;
 }

@@ -137,8 +137,9 @@ export async function run({ quick, log }) {
   // side is still second in two whatever is left of it. The latency rows are the
   // median of the four: the geometric mean of the two middle rounds by p99 ratio (so value / baseline is still the
   // ratio); the other rows are the upper middle round's (the worse of the two).
-  const measureBaseline = async () => {
-    const baseline = await startBaseline(['join']);
+  // `options`: the join baseline's (baselines.js).
+  const brokerSide = (options) => async () => {
+    const baseline = await startBaseline(['join', JSON.stringify(options)]);
     try {
       const url = baseline.ready.url;
       return await measureJoins(
@@ -149,6 +150,11 @@ export async function run({ quick, log }) {
       await baseline.stop();
     }
   };
+  const measureBaseline = brokerSide({});
+  // The same broker sending the Pings of docs/protocol.md#liveness, every 10 s to each game server as the
+  // masterserver does (1,000 a second here, one per join): what of the masterserver's cost is the protocol's
+  // heartbeat, which the minimal broker does not have. Both windows, as for the minimal broker.
+  const measurePinging = brokerSide({ pingInterval: 10_000 });
   // Probing off: these game servers bind no UDP ports, and quick play skips servers found unreachable (the
   // probe scenario measures probing).
   const measureCandidate = async () => {
@@ -180,8 +186,10 @@ export async function run({ quick, log }) {
     }
   };
   const p99Ratio = (pair) => pair.cand.result.latencies.p99 / pair.base.result.latencies.p99;
+  const pingingRatio = (pair) => pair.cand.result.latencies.p99 / pair.other.result.latencies.p99;
+  const pingingSteadyRatio = (pair) => pair.cand.steady.result.latencies.p99 / pair.other.steady.result.latencies.p99;
   const steadyRatio = (pair) => pair.cand.steady.result.latencies.p99 / pair.base.steady.result.latencies.p99;
-  const pairs = await pairedRounds(settings.rounds, measureBaseline, measureCandidate, settings.gapMs);
+  const pairs = await pairedRounds(settings.rounds, measureBaseline, measureCandidate, settings.gapMs, measurePinging);
   // A latency row's median: the geometric mean of the two middle rounds by `ratioOf` (value / baseline stays the ratio).
   const middleBy = (ratioOf) => {
     const [low, high] = middlePairs(pairs, ratioOf);
@@ -209,6 +217,11 @@ export async function run({ quick, log }) {
       `  round ${i + 1}: p99 ×${p99Ratio(pair).toFixed(2)}; masterserver GC ${gcText(pair.cand.gc)}; baseline GC ${gcText(pair.base.gc)}`,
     );
     log(
+      `    the broker with Pings: p99 ${pair.other.result.latencies.p99.toFixed(2)} ms (masterserver ×${pingingRatio(pair).toFixed(2)}), ` +
+        `server cpu ${pct(pair.other.serverCpu)}, GC ${gcText(pair.other.gc)}; steady p99 ${pair.other.steady.result.latencies.p99.toFixed(2)} ms ` +
+        `(×${pingingSteadyRatio(pair).toFixed(2)}) after ${pair.other.steady.warmed} s more, GC ${gcText(pair.other.steady.gc)}`,
+    );
+    log(
       `    ${steadyNote(pair)}: masterserver p99 ${pair.cand.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.cand.steady.gc)}; ` +
         `baseline p99 ${pair.base.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.base.steady.gc)}`,
     );
@@ -230,6 +243,18 @@ export async function run({ quick, log }) {
     p999: steadyLatency('cand', 'p999'),
     baselineP999: steadyLatency('base', 'p999'),
   };
+  // Against the broker with Pings: the median of the rounds by that ratio, as for the minimal broker.
+  const pingingMiddle = middleBy(pingingRatio);
+  const pinging = {
+    p99: pingingMiddle((pair) => pair.cand.result.latencies.p99),
+    baseline: pingingMiddle((pair) => pair.other.result.latencies.p99),
+  };
+  const pingingSteadyMiddle = middleBy(pingingSteadyRatio);
+  const pingingSteady = {
+    p99: pingingSteadyMiddle((pair) => pair.cand.steady.result.latencies.p99),
+    baseline: pingingSteadyMiddle((pair) => pair.other.steady.result.latencies.p99),
+  };
+  const pingingPair = middlePairs(pairs, pingingRatio)[1];
   const label = (p) =>
     `join latency ${p}, ${settings.rate.toLocaleString('en')}/s, ${settings.servers.toLocaleString('en')} GS`;
   const versus = (value, baselineValue) => ({ baseline: baselineValue, ratio: value / baselineValue });
@@ -276,6 +301,36 @@ export async function run({ quick, log }) {
       key: 'cpu',
     },
     {
+      label: `${label('p99')}, vs the broker with the Pings of §6`,
+      value: pinging.p99,
+      unit: 'ms',
+      ...versus(pinging.p99, pinging.baseline),
+      note: [
+        note,
+        'what is left once the broker also sends every game server a Ping every 10 s',
+        roundsNote(pingingRatio),
+      ]
+        .filter(Boolean)
+        .join('; '),
+      key: 'p99-pinging',
+    },
+    {
+      label: `${label('p99')}, steady state, vs the broker with Pings`,
+      value: pingingSteady.p99,
+      unit: 'ms',
+      ...versus(pingingSteady.p99, pingingSteady.baseline),
+      note: roundsNote(pingingSteadyRatio),
+      key: 'p99-steady-pinging',
+    },
+    {
+      label: '  server CPU per join, vs the broker with Pings',
+      value: (pingingPair.cand.serverCpu * 1e6) / settings.rate,
+      unit: 'µs',
+      baseline: (pingingPair.other.serverCpu * 1e6) / settings.rate,
+      ratio: pingingPair.other.serverCpu / pingingPair.cand.serverCpu,
+      key: 'cpu-pinging',
+    },
+    {
       label: `quick play latency p99, ${settings.rate.toLocaleString('en')}/s, vs the join p99`,
       value: cand.quickplay.latencies.p99,
       unit: 'ms',
@@ -313,6 +368,8 @@ export async function run({ quick, log }) {
     latencies: { p50, p99, p999 },
     steadyLatencies: steady,
     baselineLatencies: b,
+    pingingLatencies: pinging,
+    pingingSteadyLatencies: pingingSteady,
     joinsAnswered: after.joins - cand.before.joins,
     serverCpu,
     baselineCpu: base.serverCpu,
@@ -331,6 +388,11 @@ export async function run({ quick, log }) {
       // Mark-compacts in the window on each side: the rounds where only the masterserver had one are its worst.
       markCompacts: pauses('mark-compact', pair.cand.gc).count,
       baselineMarkCompacts: pauses('mark-compact', pair.base.gc).count,
+      pingingP99: pair.other.result.latencies.p99,
+      pingingCpu: pair.other.serverCpu,
+      pingingMarkCompacts: pauses('mark-compact', pair.other.gc).count,
+      pingingSteadyP99: pair.other.steady.result.latencies.p99,
+      pingingSteadyMarkCompacts: pauses('mark-compact', pair.other.steady.gc).count,
       // The steady window (after `warmed` more seconds of joins on that side).
       steady: {
         p99: pair.cand.steady.result.latencies.p99,
