@@ -301,7 +301,7 @@ export async function run({ quick, log }) {
       key: 'cpu',
     },
     {
-      label: `${label('p99')}, vs the broker with the Pings of §6`,
+      label: `${label('p99')}, vs the broker with Pings`,
       value: pinging.p99,
       unit: 'ms',
       ...versus(pinging.p99, pinging.baseline),
