@@ -152,3 +152,37 @@ describe('the benchmark writes its results', () => {
     checkWellFormed(chartSvg({ ...sample, scenarios: { idle: sample.scenarios.idle } }));
   });
 });
+
+describe('paired rounds', () => {
+  /** Measures that record the order they ran in and resolve to their name and round. */
+  const recorder = () => {
+    const order: string[] = [];
+    const side = (name: string) => async (round: number) => {
+      order.push(`${name}${round}`);
+      return `${name}${round}`;
+    };
+    return { order, side };
+  };
+
+  it('alternate which side goes first, round by round', async () => {
+    const { pairedRounds } = await bench('lib.js');
+    const { order, side } = recorder();
+    const pairs = await pairedRounds(2, side('base'), side('cand'));
+    assert.deepEqual(order, ['base0', 'cand0', 'cand1', 'base1']);
+    assert.deepEqual(pairs, [
+      { round: 0, base: 'base0', cand: 'cand0', other: undefined },
+      { round: 1, base: 'base1', cand: 'cand1', other: undefined },
+    ]);
+  });
+
+  it('put a second baseline first in even rounds and last in odd ones, so it stands to the masterserver as the first does', async () => {
+    const { pairedRounds } = await bench('lib.js');
+    const { order, side } = recorder();
+    const pairs = await pairedRounds(2, side('base'), side('cand'), 0, side('other'));
+    assert.deepEqual(order, ['other0', 'base0', 'cand0', 'cand1', 'base1', 'other1']);
+    assert.deepEqual(
+      pairs.map((pair: { other: string }) => pair.other),
+      ['other0', 'other1'],
+    );
+  });
+});
