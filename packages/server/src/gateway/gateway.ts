@@ -17,6 +17,7 @@ import type { Logger } from '../logger.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import { banCloseReason } from '../moderation/bans.js';
+import { IpCounts } from '../net/ip-counts.js';
 import type { ResolvedOptions } from '../options.js';
 import { NO_PROBE, type Reachability } from '../probe/reachability.js';
 import type { ApiErrorCode } from '../refusal/api-errors.js';
@@ -77,7 +78,7 @@ export class Gateway implements ConnectionContext {
   /** Every connection, by its key. */
   readonly #connections = new Map<string, GsConnection>();
   readonly #byServerId = new Map<string, GsConnection>();
-  readonly #perIp = new Map<string, number>();
+  readonly #perIp = new IpCounts();
   /**
    * Every game-server socket open now (handshakes included): its connection, or its client IP until the handshake
    * is done. A table, not a closure on each socket: the sockets share one listener ({@link #ended}).
@@ -177,7 +178,7 @@ export class Gateway implements ConnectionContext {
     const ip = interned.of(address);
     const path = req.url === undefined ? '' : req.url.split('?', 1)[0];
     const { maxConnections, maxConnectionsPerIp } = this.options;
-    const fromIp = this.#perIp.get(ip) ?? 0;
+    const fromIp = this.#perIp.of(ip);
     const refusal: ApiErrorCode | undefined =
       path !== GS_PATH
         ? 'NOT_FOUND'
@@ -197,7 +198,7 @@ export class Gateway implements ConnectionContext {
       return;
     }
 
-    this.#perIp.set(ip, fromIp + 1);
+    this.#perIp.add(ip);
     this.#bySocket.set(socket, ip);
     // TCP ending or breaking starts the connection's close before ws reports it (docs/protocol.md#liveness), and
     // `close` also gives its place in the limits back. (`on`: a socket closes once; `once` keeps two more objects a
@@ -230,10 +231,7 @@ export class Gateway implements ConnectionContext {
     if (typeof held !== 'string') held.socketClosing();
     if (hadError === undefined) return;
     this.#bySocket.delete(socket);
-    const ip = typeof held === 'string' ? held : held.ip;
-    const left = (this.#perIp.get(ip) ?? 1) - 1;
-    if (left === 0) this.#perIp.delete(ip);
-    else this.#perIp.set(ip, left);
+    this.#perIp.release(typeof held === 'string' ? held : held.ip);
     if (this.#bySocket.size === 0) for (const resolve of this.#allClosed.splice(0)) resolve();
   }
 

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { normalizeIp } from '../net/addresses.js';
+import { IpCounts } from '../net/ip-counts.js';
 import { answerClientError, refuseRaw } from '../refusal/raw.js';
 import { IdleSweep } from './idle-sweep.js';
 
@@ -63,14 +64,12 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   (server as { requireHostHeader?: boolean }).requireHostHeader = false;
 
   const max = limits.maxHttpConnsPerIp;
-  const open = new Map<string, number>();
+  const open = new IpCounts();
   const release = (socket: Counted): void => {
     const ip = socket[countedAs];
     if (ip === undefined) return;
     socket[countedAs] = undefined;
-    const left = (open.get(ip) ?? 1) - 1;
-    if (left === 0) open.delete(ip);
-    else open.set(ip, left);
+    open.release(ip);
   };
   function closed(this: Counted): void {
     release(this);
@@ -78,12 +77,11 @@ export function hardenServer(server: Server | TlsServer, limits: ServerLimits): 
   const connected = (socket: Counted): void => {
     const ip = normalizeIp(socket.remoteAddress ?? '');
     if (max !== 0 && !limits.isTrustedProxy(ip)) {
-      const count = (open.get(ip) ?? 0) + 1;
-      if (count > max) {
+      if (open.of(ip) >= max) {
         refuseRaw(socket, 'TOO_MANY_CONNECTIONS');
         return;
       }
-      open.set(ip, count);
+      open.add(ip);
       socket[countedAs] = ip;
       socket.on('close', closed);
     }
