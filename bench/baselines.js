@@ -16,9 +16,9 @@
 // Sends { type: 'ready', url }; answers 'cpu' with its CPU time, 'gc' with its GC pauses since the last 'gc' (the
 // first starts watching: as the masterserver runner does); exits on 'close'.
 import { randomBytes, randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import { constantAnswer } from './constant-http.js';
 import { gcPauses } from './gc-pauses.js';
 
 const kind = process.argv[2];
@@ -33,22 +33,7 @@ if (kind === 'ws') {
     });
   });
 } else if (kind === 'http') {
-  const spec = JSON.parse(process.argv[3]);
-  const plain = readFileSync(spec.plain);
-  const gzip = readFileSync(spec.gzip);
-  const etag = spec.headers.etag;
-  server.on('request', (req, res) => {
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, spec.notModifiedHeaders);
-      res.end();
-    } else if ((req.headers['accept-encoding'] ?? '').includes('gzip')) {
-      res.writeHead(200, spec.gzipHeaders);
-      res.end(gzip);
-    } else {
-      res.writeHead(200, spec.headers);
-      res.end(plain);
-    }
-  });
+  server.on('request', constantAnswer(JSON.parse(process.argv[3])));
 } else if (kind === 'join') {
   const { pingInterval } = JSON.parse(process.argv[3] ?? '{}');
   const servers = new Map();

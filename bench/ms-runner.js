@@ -3,12 +3,16 @@
 // Messages: { cmd: 'usage' } → memory after a full GC and CPU time so far;
 // { cmd: 'cpu' } → CPU time so far; { cmd: 'delay' } → event-loop delay since the last one (ms; the first starts measuring); { cmd: 'populate', count, varied } → lists `count` servers directly in the registry (`varied`: over several maps, playlists, states, fill levels, passwords and reachability, for filters);
 // { cmd: 'churn', perSecond } → from now on changes the player count of `perSecond` listed servers a second (0 stops);
+// { cmd: 'constant', spec } → starts the `http` baseline's constant server (constant-http.js) in this process too, and
+// answers { type: 'constant', url }: the same answer bytes from the same process, without the masterserver's code;
 // { cmd: 'close' } → closes and exits.
+import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { MasterServer } from '@masterserver/server';
 // Listings made directly (without game servers): the registry's own helpers, from the build.
 import { publicServerJson, toListedServer } from '../packages/server/dist/src/registry/registry.js';
+import { constantAnswer } from './constant-http.js';
 import { gcPauses } from './gc-pauses.js';
 import { VARIED_MAPS, VARIED_PLAYLISTS } from './lib.js';
 
@@ -43,6 +47,8 @@ function populate(count, varied) {
 }
 
 let churn;
+/** The constant server of the `constant` command, once started. */
+let constant;
 /** Changes the player count of `perSecond` servers a second, in ten steps, as re-registrations would. */
 function startChurn(perSecond) {
   clearInterval(churn);
@@ -109,7 +115,14 @@ process.on('message', async (message) => {
   } else if (message.cmd === 'churn') {
     startChurn(message.perSecond);
     process.send({ type: 'churning' });
+  } else if (message.cmd === 'constant') {
+    constant?.close();
+    constant = createServer(constantAnswer(message.spec));
+    constant.listen(0, '127.0.0.1', () =>
+      process.send({ type: 'constant', url: `http://127.0.0.1:${constant.address().port}` }),
+    );
   } else if (message.cmd === 'close') {
+    constant?.close();
     await ms.close();
     process.exit(0);
   }

@@ -2,7 +2,10 @@
 // plain, gzip and If-None-Match (304), driven by wrk (or autocannon when wrk is
 // not installed) in its own process,
 // next to a node:http server answering a constant buffer of the same bytes with
-// the same headers (content-type, content-encoding, ETag and 304) in the same run.
+// the same headers (content-type, content-encoding, ETag and 304) in the same run. For the target row (1,000
+// servers, gzip), the same constant server also runs inside the masterserver's process (ms-runner.js `constant`),
+// measured in the same rounds: what the masterserver's own code adds, with what differs between two processes
+// (where the kernel puts them, their memory) taken out.
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +37,9 @@ export async function run({ quick, log }) {
     connections: 8,
     connectionsLarge: 2,
     rounds: quick ? 1 : 3,
+    // The same-process comparison of the target row: many short windows, the two sides alternating.
+    sameProcessRounds: quick ? 2 : 10,
+    sameProcessSeconds: quick ? 1 : 2,
   };
   const rows = [];
   const details = { settings, runs: [] };
@@ -66,6 +72,8 @@ export async function run({ quick, log }) {
       };
       baseline = await startBaseline(['http', JSON.stringify(spec)]);
       const baseUrl = `${baseline.ready.url}/v2/client/servers`;
+      const inProcess = await ms.ask({ cmd: 'constant', spec }, 'constant');
+      const inProcessUrl = `${inProcess.url}/v2/client/servers`;
       const cases = [
         ['plain', {}, 200, plain.body.length],
         ['gzip', { 'accept-encoding': 'gzip' }, 200, gzip.body.length],
@@ -79,9 +87,10 @@ export async function run({ quick, log }) {
           return r;
         };
         // Each load window with the server's CPU time around it: µs of server CPU per request, beside the rate.
-        const measure = async (server, target) => {
+        // `windows`: the settings of the load (its seconds and connections).
+        const measure = async (server, target, windows = settings) => {
           const { result, cpu } = await serverCpu(server, async () =>
-            checked(await cannon(target, headers, status, bytes, settings)),
+            checked(await cannon(target, headers, status, bytes, windows)),
           );
           return { ...result, serverCpu: cpu, cpuUs: (cpu * 1e6) / result.rps };
         };
@@ -125,6 +134,32 @@ export async function run({ quick, log }) {
           ratio: perCpu.base.cpuUs / perCpu.cand.cpuUs,
           key: `${count}-${name}-cpu`,
         });
+        if (target) {
+          // The constant server in the masterserver's process, alternating with the masterserver in short windows:
+          // the process's CPU while one of the two is loaded. Between two processes, a round's CPU a request moves
+          // by a fifth with where the kernel puts them; within one process, what is left is the masterserver's code.
+          const short = { ...settings, seconds: settings.sameProcessSeconds };
+          const inside = await pairedRounds(
+            settings.sameProcessRounds,
+            () => measure(ms, inProcessUrl, short),
+            () => measure(ms, url, short),
+          );
+          details.sameProcess = inside.map(({ base, cand }) => ({ constant: base, masterserver: cand }));
+          const ratioOf = (p) => p.base.cpuUs / p.cand.cpuUs;
+          const pair = medianPair(inside, ratioOf);
+          log(
+            `  ${count} ${name}, one process: ${inside.map((p) => `${p.cand.cpuUs.toFixed(1)}/${p.base.cpuUs.toFixed(1)}`).join(', ')} µs cpu/req (masterserver/constant)`,
+          );
+          rows.push({
+            label: `  server CPU per request, ${count.toLocaleString('en')} ${name}, vs the constant server in the masterserver's process`,
+            value: pair.cand.cpuUs,
+            unit: 'µs',
+            baseline: pair.base.cpuUs,
+            ratio: ratioOf(pair),
+            note: `what the masterserver's code adds to an answer: the median of ${inside.length} pairs of ${settings.sameProcessSeconds} s windows`,
+            key: `${count}-${name}-cpu-same-process`,
+          });
+        }
       }
     } finally {
       await Promise.all([ms.stop(), baseline?.stop()]);

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { markdownTable } from '@masterserver/testing';
 
 // The benchmark's writers are plain JavaScript in bench/ (outside the packages).
@@ -184,5 +190,49 @@ describe('paired rounds', () => {
       pairs.map((pair: { other: string }) => pair.other),
       ['other0', 'other1'],
     );
+  });
+});
+
+describe('the constant list server', () => {
+  it('answers the bytes and headers it was given: gzip when accepted, plain otherwise, 304 on its ETag', async () => {
+    const { constantAnswer } = await bench('constant-http.js');
+    const dir = await mkdtemp(join(tmpdir(), 'constant-'));
+    const plain = Buffer.from('[{"id":"a"}]');
+    const gzip = gzipSync(plain);
+    await writeFile(join(dir, 'list.json'), plain);
+    await writeFile(join(dir, 'list.gz'), gzip);
+    const etag = 'W/"abc"';
+    const server = createServer(
+      constantAnswer({
+        plain: join(dir, 'list.json'),
+        gzip: join(dir, 'list.gz'),
+        headers: { 'content-type': 'application/json', etag },
+        gzipHeaders: { 'content-type': 'application/json', 'content-encoding': 'gzip', etag },
+        notModifiedHeaders: { etag },
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/v2/client/servers`;
+    try {
+      const raw = async (headers: Record<string, string>) => {
+        const res = await fetch(url, { headers });
+        return { res, body: Buffer.from(await res.arrayBuffer()) };
+      };
+      // fetch decodes gzip itself: the header says what was sent, the body is the plain list either way.
+      const zipped = await raw({ 'accept-encoding': 'gzip' });
+      assert.equal(zipped.res.status, 200);
+      assert.equal(zipped.res.headers.get('content-encoding'), 'gzip');
+      assert.deepEqual(zipped.body, plain);
+      const identity = await raw({ 'accept-encoding': 'identity' });
+      assert.equal(identity.res.headers.get('content-encoding'), null);
+      assert.deepEqual(identity.body, plain);
+      const notModified = await raw({ 'if-none-match': etag });
+      assert.equal(notModified.res.status, 304);
+      assert.equal(notModified.body.length, 0);
+    } finally {
+      server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
