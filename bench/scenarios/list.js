@@ -4,8 +4,8 @@
 // next to a node:http server answering a constant buffer of the same bytes with
 // the same headers (content-type, content-encoding, ETag and 304) in the same run. For the target row (1,000
 // servers, gzip), the same constant server also runs inside the masterserver's process (ms-runner.js `constant`),
-// measured in the same rounds: what the masterserver's own code adds, with what differs between two processes
-// (where the kernel puts them, their memory) taken out.
+// alternating with the masterserver in pairs of short windows: what the masterserver's own code adds, with what
+// differs between two processes (where the kernel puts them, their memory) taken out.
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +72,6 @@ export async function run({ quick, log }) {
       };
       baseline = await startBaseline(['http', JSON.stringify(spec)]);
       const baseUrl = `${baseline.ready.url}/v2/client/servers`;
-      const inProcess = await ms.ask({ cmd: 'constant', spec }, 'constant');
-      const inProcessUrl = `${inProcess.url}/v2/client/servers`;
       const cases = [
         ['plain', {}, 200, plain.body.length],
         ['gzip', { 'accept-encoding': 'gzip' }, 200, gzip.body.length],
@@ -137,7 +135,9 @@ export async function run({ quick, log }) {
         if (target) {
           // The constant server in the masterserver's process, alternating with the masterserver in short windows:
           // the process's CPU while one of the two is loaded. Between two processes, a round's CPU a request moves
-          // by a fifth with where the kernel puts them; within one process, what is left is the masterserver's code.
+          // by up to a fifth with the processes; within one process, what is left is the masterserver's code.
+          const inProcess = await ms.ask({ cmd: 'constant', spec }, 'constant');
+          const inProcessUrl = `${inProcess.url}/v2/client/servers`;
           const short = { ...settings, seconds: settings.sameProcessSeconds };
           const inside = await pairedRounds(
             settings.sameProcessRounds,
