@@ -185,10 +185,16 @@ export async function run({ quick, log }) {
       await ms.stop();
     }
   };
-  const p99Ratio = (pair) => pair.cand.result.latencies.p99 / pair.base.result.latencies.p99;
-  const pingingRatio = (pair) => pair.cand.result.latencies.p99 / pair.other.result.latencies.p99;
-  const pingingSteadyRatio = (pair) => pair.cand.steady.result.latencies.p99 / pair.other.steady.result.latencies.p99;
-  const steadyRatio = (pair) => pair.cand.steady.result.latencies.p99 / pair.base.steady.result.latencies.p99;
+  // A window of one side's measure (the first, or the steady one), and the masterserver's p99 ratio to a baseline
+  // (`side`: 'base', the minimal broker, or 'other', the broker with Pings) in that window.
+  const first = (measured) => measured;
+  const steadyOf = (measured) => measured.steady;
+  const p99In = (window, measured) => window(measured).result.latencies.p99;
+  const ratioIn = (window, side) => (pair) => p99In(window, pair.cand) / p99In(window, pair[side]);
+  const p99Ratio = ratioIn(first, 'base');
+  const pingingRatio = ratioIn(first, 'other');
+  const pingingSteadyRatio = ratioIn(steadyOf, 'other');
+  const steadyRatio = ratioIn(steadyOf, 'base');
   const pairs = await pairedRounds(settings.rounds, measureBaseline, measureCandidate, settings.gapMs, measurePinging);
   // A latency row's median: the geometric mean of the two middle rounds by `ratioOf` (value / baseline stays the ratio).
   const middleBy = (ratioOf) => {
@@ -244,16 +250,15 @@ export async function run({ quick, log }) {
     baselineP999: steadyLatency('base', 'p999'),
   };
   // Against the broker with Pings: the median of the rounds by that ratio, as for the minimal broker.
-  const pingingMiddle = middleBy(pingingRatio);
-  const pinging = {
-    p99: pingingMiddle((pair) => pair.cand.result.latencies.p99),
-    baseline: pingingMiddle((pair) => pair.other.result.latencies.p99),
+  const versusPinging = (window) => {
+    const middleOf = middleBy(ratioIn(window, 'other'));
+    return {
+      p99: middleOf((pair) => p99In(window, pair.cand)),
+      baseline: middleOf((pair) => p99In(window, pair.other)),
+    };
   };
-  const pingingSteadyMiddle = middleBy(pingingSteadyRatio);
-  const pingingSteady = {
-    p99: pingingSteadyMiddle((pair) => pair.cand.steady.result.latencies.p99),
-    baseline: pingingSteadyMiddle((pair) => pair.other.steady.result.latencies.p99),
-  };
+  const pinging = versusPinging(first);
+  const pingingSteady = versusPinging(steadyOf);
   const pingingPair = middlePairs(pairs, pingingRatio)[1];
   const label = (p) =>
     `join latency ${p}, ${settings.rate.toLocaleString('en')}/s, ${settings.servers.toLocaleString('en')} GS`;
