@@ -68,6 +68,21 @@ describe('POST /v2/client/join – every outcome of the table', () => {
     assert.equal((await next).status, 200);
   });
 
+  it('a connection never sends a request id twice: a repeated answer to an answered join settles no later join', async () => {
+    const idOf = (request: { text: string }) => /"id":(\d+)/.exec(request.text)?.[1];
+    const first = join({ serverId, username: 'One', clantag: '' });
+    const answered = await gs.next();
+    gs.answer(answered);
+    assert.equal((await first).status, 200);
+    // Nothing waits on the connection now; the next join still gets an id of its own.
+    const second = join({ serverId, username: 'Two', clantag: '' });
+    const waiting = await gs.next();
+    assert.notEqual(idOf(waiting), idOf(answered));
+    gs.answer(answered, { type: 7, msg: 'a stale refusal' });
+    gs.answer(waiting);
+    assert.equal((await second).status, 200, 'the stale answer did not settle the waiting join');
+  });
+
   for (const [what, body, message] of [
     ['not JSON', '{"serverId":', 'the body is not valid JSON'],
     ['an array', '[]', 'the body must be a JSON object'],

@@ -93,7 +93,7 @@ export class GsConnection implements GsSocketHandler {
   /** Made when a task first answers with a promise (a networked registry): until then every task runs at once. */
   #queue: SerialQueue | undefined;
   readonly #heartbeat: Heartbeat;
-  /** Joins waiting on the game server; created with the first join. */
+  /** Joins waiting on the game server: made with a join, let go once an answer leaves none waiting. */
   #joins: PendingJoins | undefined;
   /** The last registration, to take its repeats without decoding them; made when a listing is first repeated. */
   #echo: RegistrationEcho | undefined;
@@ -222,7 +222,11 @@ export class GsConnection implements GsSocketHandler {
       } else this.#echo?.forget();
       this.#take(registration);
     } else {
-      this.#joins?.answered(message as JoinResponse);
+      const joins = this.#joins;
+      if (joins === undefined) return;
+      joins.answered(message as JoinResponse);
+      // Kept only while joins wait: an idle connection holds no object for them (the request ids go on from the desk).
+      if (joins.size === 0) this.#joins = undefined;
     }
   }
 

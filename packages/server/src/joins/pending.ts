@@ -29,11 +29,21 @@ export class JoinDesk {
   readonly random = new RandomPool();
   readonly convs: ConvReservations;
   readonly maxPending: number;
+  /**
+   * The next join request's id. One count for every connection: a connection's waiting joins come and go (it keeps
+   * none while idle), and an id it used is never used on it again, so a late answer cannot settle a later join.
+   */
+  #nextId = 1;
 
   constructor(options: JoinDeskOptions) {
     this.deadlines = new TimerList(options.joinTimeout, PendingJoins.expire);
     this.convs = new ConvReservations(options.convReservation, this.random);
     this.maxPending = options.maxPendingJoins;
+  }
+
+  /** A join request id not handed out before. */
+  nextId(): number {
+    return this.#nextId++;
   }
 
   /** Stops the timers (pending joins are failed by their connections' closes). */
@@ -80,13 +90,12 @@ const TIMEOUT: JoinOutcome = Object.freeze({ kind: 'timeout' });
 
 /**
  * The joins waiting on one connection: a list, searched by request id. A game server has a few joins waiting at
- * most (`maxPendingJoins` bounds them), so the search is short and the list costs an idle connection nothing.
+ * most (`maxPendingJoins` bounds them), so the search is short. Its connection keeps it only while joins wait.
  */
 export class PendingJoins {
   readonly #desk: JoinDesk;
   #first: Waiting | undefined;
   #size = 0;
-  #nextId = 1;
 
   constructor(desk: JoinDesk) {
     this.#desk = desk;
@@ -113,9 +122,9 @@ export class PendingJoins {
       done(BUSY);
       return;
     }
-    const id = this.#nextId++;
+    const id = desk.nextId();
     const sessionToken = desk.random.sessionToken();
-    const conv = desk.convs.reserve(address.id, Date.now());
+    const conv = desk.convs.reserve(Date.now());
     socket.send(encodeJoinRequest({ id, sessionToken, username: player.username, clantag: player.clantag, conv }));
     const waiting = new Waiting(desk.deadlines, this, String(id), done, address, sessionToken, conv);
     const first = this.#first;
