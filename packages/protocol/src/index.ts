@@ -59,7 +59,7 @@ export {
   isConnectionless,
   ProbeDatagram,
 } from './probe.js';
-export { RegistrationEcho } from './repeat.js';
+export { type InfoFields, RegistrationEcho } from './repeat.js';
 export {
   codePointLength,
   INT32_MAX,

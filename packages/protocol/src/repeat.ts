@@ -13,7 +13,10 @@
 import { MAX_EXACT_DIGITS, MINUS, NINE, QUOTE, ZERO } from './chars.js';
 import { MessageType } from './codes.js';
 import { INT64_MAX, INT64_MIN, type Int64, int64ToString } from './int64.js';
-import type { RegistrationRequest } from './messages.js';
+import type { RegistrationRequest, ServerInfo } from './messages.js';
+
+/** A registration's info but for its password: what {@link RegistrationEcho} keeps of it, by reference. */
+export type InfoFields = Readonly<Omit<ServerInfo, 'password'>>;
 
 /** Digits an int64 may have. */
 const MAX_DIGITS = 19;
@@ -168,15 +171,21 @@ export class RegistrationEcho {
   #suffixLength = 0;
   #digestA = 0;
   #digestB = 0;
-  /** What the id is sent with (fields, not the message: two objects less on every connection). */
-  #info: RegistrationRequest['info'] | undefined;
+  /**
+   * What the id is sent with (fields, not the message): the info's fields, in an object the caller holds anyway
+   * (the listing it matches), and the password. A repeat gets an info of its own, made from them when it comes.
+   */
+  #fields: InfoFields | undefined;
+  #password: string | undefined;
   #regToken = '';
 
   /**
    * Remembers `message`, decoded from `text` (whose UTF-8 bytes are `bytes`), as the registration repeats are
-   * compared with; forgets when its id cannot be told apart in the text.
+   * compared with; forgets when its id cannot be told apart in the text. `fields`: an object with the same values
+   * as `message.info`'s fields but the password, kept in its place (default: `message.info` itself). It must not
+   * change while remembered.
    */
-  remember(bytes: Buffer, text: string, message: RegistrationRequest): void {
+  remember(bytes: Buffer, text: string, message: RegistrationRequest, fields: InfoFields = message.info): void {
     const at = locateMetadataId(text);
     if (at === undefined || text.slice(at.start, at.end) !== int64ToString(message.metadata.id)) {
       this.forget();
@@ -191,14 +200,15 @@ export class RegistrationEcho {
     this.#suffixLength = bytes.length - suffixStart;
     this.#digestA = laneA;
     this.#digestB = laneB;
-    this.#info = message.info;
+    this.#fields = fields;
+    this.#password = message.info.password;
     this.#regToken = message.regToken;
   }
 
   /** The remembered registration with the id of `bytes`, when `bytes` repeat it but for the id; else `undefined`. */
   match(bytes: Buffer): RegistrationRequest | undefined {
-    const info = this.#info;
-    if (info === undefined) return undefined;
+    const fields = this.#fields;
+    if (fields === undefined) return undefined;
     const start = this.#prefix.length;
     const end = bytes.length - this.#suffixLength;
     if (end <= start || end - start > MAX_DIGITS + 1) return undefined;
@@ -207,6 +217,18 @@ export class RegistrationEcho {
     if (laneA !== this.#digestA || laneB !== this.#digestB) return undefined;
     const id = readId(bytes, start, end);
     if (id === undefined) return undefined;
+    // Built as the decoder builds it (the same fields in the same order): the code after sees one shape.
+    const info: ServerInfo = {
+      name: fields.name,
+      desc: fields.desc,
+      port: fields.port,
+      map: fields.map,
+      playlist: fields.playlist,
+      curPlayers: fields.curPlayers,
+      maxPlayers: fields.maxPlayers,
+      gameState: fields.gameState,
+    };
+    if (this.#password !== undefined) info.password = this.#password;
     return { metadata: { type: MessageType.REGISTRATION, id }, info, regToken: this.#regToken };
   }
 
@@ -215,7 +237,8 @@ export class RegistrationEcho {
     this.#suffixLength = 0;
     this.#digestA = 0;
     this.#digestB = 0;
-    this.#info = undefined;
+    this.#fields = undefined;
+    this.#password = undefined;
     this.#regToken = '';
   }
 }

@@ -60,6 +60,31 @@ describe('RegistrationEcho: a registration repeated but for its id is taken with
     assert.equal(new RegistrationEcho().match(Buffer.from(registration('1'))), undefined, 'nothing remembered');
   });
 
+  it('keeps the password, with or without one, and each repeat gets an info of its own', () => {
+    for (const info of [INFO, INFO.replace('"gameState":1', '"gameState":1,"password":"hunter2"')]) {
+      const echo = echoOf(registration('41', info));
+      const text = registration('42', info);
+      const first = echo.match(Buffer.from(text));
+      const second = echo.match(Buffer.from(text));
+      assert.deepEqual(first, decode(text));
+      assert.deepEqual(second, decode(text));
+      assert.notEqual(first?.info, second?.info, 'what one registration does with its info cannot reach the next');
+    }
+  });
+
+  it('takes the fields from the object it is given in place of the info (a listing of the same values)', () => {
+    const text = registration('41', INFO.replace('"gameState":1', '"gameState":1,"password":"pw"'));
+    const message = decode(text);
+    const { password: _, ...values } = message.info;
+    const listing = { ...values, id: 'abc', json: '{}' };
+    const echo = new RegistrationEcho();
+    echo.remember(Buffer.from(text), text, message, listing);
+    const repeat = registration('43', INFO.replace('"gameState":1', '"gameState":1,"password":"pw"'));
+    const taken = echo.match(Buffer.from(repeat));
+    assert.deepEqual(taken, decode(repeat), 'only the info fields, and the message password');
+    assert.equal(taken?.info.name, listing.name, 'the given object’s text');
+  });
+
   it('counts bytes, not characters: a name of multi-byte characters before the id', () => {
     const info = INFO.replace('[NS] Kodai 24/7', 'Zoë 山田 👨‍👩‍👧');
     const text = `{${info},"metadata":{"id":5,"type":1},"regToken":"tok"}`;

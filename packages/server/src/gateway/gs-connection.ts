@@ -26,7 +26,7 @@ import { isPromise, type MaybePromise } from '../maybe-async.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { BanList } from '../moderation/ban-list.js';
 import type { ResolvedOptions } from '../options.js';
-import { type ListedServer, sameInfo, withListedStrings } from '../registry/registry.js';
+import { type ListedServer, sameInfo } from '../registry/registry.js';
 import type { RegistrationTokens } from '../tokens/registration-tokens.js';
 import type { GsSocket, GsSocketHandler } from './gs-socket.js';
 import { Listing, type ListingContext, type ListOutcome } from './listing.js';
@@ -215,10 +215,10 @@ export class GsConnection implements GsSocketHandler {
       const listed = this.#listing.server;
       if (listed !== undefined && sameInfo(listed, registration.info)) {
         this.#echo ??= new RegistrationEcho();
-        // Kept with the texts the connection holds already (the listing's, the verified token): no second copy.
-        const info = withListedStrings(registration.info, listed);
+        // Kept with what the connection holds already (the listing, whose fields it matches and which is never
+        // changed in place, and the verified token): no second copy of the info or its texts.
         const regToken = this.#policy.heldToken(registration.regToken);
-        this.#echo.remember(data, text, { metadata: registration.metadata, info, regToken });
+        this.#echo.remember(data, text, { ...registration, regToken }, listed);
       } else this.#echo?.forget();
       this.#take(registration);
     } else {

@@ -166,14 +166,6 @@ export function sameInfo(server: ListedServer, info: ServerInfo): boolean {
   );
 }
 
-/**
- * `info`, which {@link sameInfo} found to describe `server`, with the listing's own strings in place of its equal
- * ones: a connection that keeps a repeated registration keeps one copy of its texts.
- */
-export function withListedStrings(info: ServerInfo, server: ListedServer): ServerInfo {
-  return { ...info, name: server.name, desc: server.desc, map: server.map, playlist: server.playlist };
-}
-
 /** True when a registration of `info` with `tokenId` would list `server` exactly as it is (a refresh). */
 export function sameListing(server: ListedServer, info: ServerInfo, tokenId: string): boolean {
   return server.tokenId === tokenId && sameInfo(server, info);
