@@ -100,7 +100,7 @@ export interface MasterServerOptions {
   maxHeaders?: number | undefined;
   /** Bytes the request line and headers may take; more are answered `431 HEADERS_TOO_LARGE`. Default `16384`. */
   maxHeaderSize?: number | undefined;
-  /** Milliseconds a join's `conv` stays reserved for its server (no other join to it gets the same one). Default `600000` (10 min). */
+  /** Milliseconds a join's `conv` stays reserved (no other join, to any server, gets the same one). Default `600000` (10 min). */
   convReservation?: number | undefined;
   /**
    * Directory of the server browser's built files (`index.html`, `assets/`), served at `/`; `null` serves no
