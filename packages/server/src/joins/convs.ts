@@ -140,7 +140,10 @@ export class ConvReservations {
   }
 }
 
-/** The home slot of `conv` (a multiplicative hash: the high bits of the product, masked). */
+/**
+ * The home slot of `conv`: bits of its product with an odd constant, so that values close together (not what the
+ * CSPRNG gives, but what a caller's own source might) spread over the table.
+ */
 function slotOf(conv: number, mask: number): number {
   return (Math.imul(conv, 0x9e37_79b1) >>> 7) & mask;
 }
