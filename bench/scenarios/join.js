@@ -104,11 +104,10 @@ const markCompacts = (byKind) => byKind['mark-compact']?.count ?? 0;
 
 /**
  * A second window of joins in the steady state: once the side has had a mark-compact since the first window began
- * (`seen`: the mark-compacts in that window). V8 sets the old
- * generation's limit at the mark-compacts of the connection burst, to about four times what was live; a side whose
- * heap is smaller stays under that limit longer (the broker, 35 to 55 s of joins), and once a side crosses it, V8
- * sizes each next limit from the steady promotion rate and a mark-compact comes every 7 to 10 s, on both sides
- * alike. The first window compares what each side does 10 s after the burst; this one, what each does from then on.
+ * (`seen`: the mark-compacts in that window). V8 sets the old generation's limit at the mark-compacts of the
+ * connection burst, to about four times what was live; a side whose heap is smaller stays under that limit longer
+ * (the broker, 35 to 55 s of joins), and once a side crosses it, V8 sizes each next limit from the steady promotion
+ * rate and a mark-compact comes every 7 to 10 s, on both sides alike. The first window compares what each side does 10 s after the burst; this one, what each does from then on.
  * Resolves to { result, serverCpu, gc, warmed, settled } (warmed: the seconds of joins it waited, in 5 s steps, at
  * most `settings.steadyMaxSeconds`; settled: a mark-compact came).
  */
