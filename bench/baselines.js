@@ -112,7 +112,7 @@ server.listen(0, '127.0.0.1', () => {
 const gc = gcPauses();
 process.on('message', (message) => {
   if (message.cmd === 'close') process.exit(0);
-  if (message.cmd === 'gc') process.send({ type: 'gc', byKind: gc.take() });
+  if (message.cmd === 'gc') process.send({ type: 'gc', ...gc.take() });
   if (message.cmd === 'cpu') {
     const cpu = process.cpuUsage();
     process.send({ type: 'cpu', cpuMs: (cpu.user + cpu.system) / 1000 });

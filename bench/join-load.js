@@ -4,8 +4,9 @@
 // a stall counts against every request it delays: no coordinated omission).
 // argv[2]: JSON { url, rate, seconds, quickplay }; the server ids come from the list. With `quickplay`, the
 // requests are POST /v2/client/quickplay for the game servers' playlist instead (the masterserver picks).
-// Sends { type: 'result', sent, ok, errors, errorCodes, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu }
-// (lag: the most a send ran behind its schedule; connections: TCP connections opened).
+// Sends { type: 'result', sent, ok, errors, errorCodes, statuses, latencies: {p50,p90,p99,p999,max}, lag, connections, cpu,
+// slow } (lag: the most a send ran behind its schedule; connections: TCP connections opened; slow: the requests at or
+// above the p99, each as [its scheduled send time in ms since the epoch, its latency in ms]).
 import { Agent, request } from 'node:http';
 import { cpuMark, cpuShare } from './raw-ws.js';
 
@@ -53,8 +54,10 @@ function fire(n, scheduled, finish) {
 }
 
 const mark = cpuMark();
+/** When the first request was due (performance.now()). */
+let start;
 await new Promise((finish) => {
-  const start = performance.now() + 50;
+  start = performance.now() + 50;
   let sent = 0;
   const tick = () => {
     const now = performance.now();
@@ -70,8 +73,12 @@ await new Promise((finish) => {
 });
 const cpu = cpuShare(mark);
 agent.destroy();
-const sorted = latencies.sort();
+const sorted = latencies.slice().sort();
 const at = (q) => sorted[Math.min(total - 1, Math.floor(q * total))];
+const slow = [];
+const p99 = at(0.99);
+for (let n = 0; n < total; n++)
+  if (latencies[n] >= p99) slow.push([performance.timeOrigin + start + (n * 1000) / rate, latencies[n]]);
 process.send({
   type: 'result',
   sent: total,
@@ -83,4 +90,5 @@ process.send({
   lag: maxLag,
   connections,
   cpu,
+  slow,
 });

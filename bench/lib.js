@@ -242,6 +242,16 @@ export function middlePairs(pairs, ratioOf) {
   return [sorted[Math.floor((sorted.length - 1) / 2)], sorted[Math.floor(sorted.length / 2)]];
 }
 
+/**
+ * Where a window's slow requests (`slow`: the join driver's, at or above its p99, each [scheduled send time, latency]
+ * in ms) lie beside a server's marking runs (gc-pauses.js: each [start, end] in ms, on the same clock): { slow, met,
+ * runs } (met: the slow requests that were waiting while a run went on; runs: the runs' lengths in ms).
+ */
+export function slowInMarking(slow, runs) {
+  const met = slow.filter(([at, ms]) => runs.some(([from, to]) => at <= to && at + ms >= from)).length;
+  return { slow: slow.length, met, runs: runs.map(([from, to]) => to - from) };
+}
+
 /** The HTTP load generator to use: `wrk` when it is on the PATH, else autocannon (a dev dependency). */
 export const httpLoadTool = spawnSync('wrk', ['--version']).error === undefined ? 'wrk' : 'autocannon';
 

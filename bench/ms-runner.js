@@ -108,7 +108,7 @@ process.on('message', async (message) => {
     loopDelay.reset();
     loopDelay.enable();
   } else if (message.cmd === 'gc') {
-    process.send({ type: 'gc', byKind: gc.take() });
+    process.send({ type: 'gc', ...gc.take() });
   } else if (message.cmd === 'populate') {
     populate(message.count, message.varied === true);
     process.send({ type: 'populated' });

@@ -12,6 +12,7 @@ import {
   runLoad,
   SATURATED,
   sleep,
+  slowInMarking,
   snapshot,
   startBaseline,
   startGameServers,
@@ -74,6 +75,7 @@ async function measureJoins(target, settings) {
       if (quickplay.ok !== quickplay.sent)
         throw new Error(`quick plays not joined: ${JSON.stringify(quickplay.statuses)}, ${quickplay.errors} errors`);
       quickplay.gc = (await target.ask({ cmd: 'gc' }, 'gc')).byKind;
+      delete quickplay.slow;
     }
     return { result, before, after, serverCpu, gc, extra, steady, quickplay };
   } finally {
@@ -91,12 +93,14 @@ async function measureWindow(target, settings) {
   const cpu = await target.ask({ cmd: 'cpu' }, 'cpu');
   const result = await runLoad('join-load.js', { url: target.url, rate: settings.rate, seconds: settings.seconds });
   const cpuAfter = await target.ask({ cmd: 'cpu' }, 'cpu');
-  const { byKind } = await target.ask({ cmd: 'gc' }, 'gc');
+  const { byKind, runs } = await target.ask({ cmd: 'gc' }, 'gc');
   if (result.ok !== result.sent)
     throw new Error(
       `joins not accepted: ${JSON.stringify(result.statuses)}, ${result.errors} errors ${JSON.stringify(result.errorCodes)}`,
     );
-  return { result, serverCpu: (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds, gc: byKind };
+  const marking = slowInMarking(result.slow, runs);
+  delete result.slow;
+  return { result, serverCpu: (cpuAfter.cpuMs - cpu.cpuMs) / 1000 / settings.seconds, gc: byKind, marking };
 }
 
 /** The mark-compacts among GC pauses by kind. */
@@ -218,6 +222,8 @@ export async function run({ quick, log }) {
     `p99 ${r.result.latencies.p99.toFixed(2)} ms, p99.9 ${r.result.latencies.p999.toFixed(2)} ms, ` +
     `max ${r.result.latencies.max.toFixed(2)} ms; driver cpu ${pct(r.result.cpu)}, game-server cpu ${pct(r.after.cpu)}, ` +
     `driver lag ≤ ${r.result.lag.toFixed(1)} ms, ${r.result.connections} connections; server cpu ${pct(cpu)}`;
+  const markingText = (m) =>
+    `${m.met} of ${m.slow} slow joins in marking runs of ${m.runs.map((ms) => ms.toFixed(0)).join(', ') || 'none'} ms`;
   const steadyNote = (pair) =>
     `steady p99 ×${steadyRatio(pair).toFixed(2)} after ${pair.cand.steady.warmed} s / ${pair.base.steady.warmed} s more`;
   for (const [i, pair] of pairs.entries()) {
@@ -230,8 +236,8 @@ export async function run({ quick, log }) {
         `(×${pingingSteadyRatio(pair).toFixed(2)}) after ${pair.other.steady.warmed} s more, GC ${gcText(pair.other.steady.gc)}`,
     );
     log(
-      `    ${steadyNote(pair)}: masterserver p99 ${pair.cand.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.cand.steady.gc)}; ` +
-        `baseline p99 ${pair.base.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.base.steady.gc)}`,
+      `    ${steadyNote(pair)}: masterserver p99 ${pair.cand.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.cand.steady.gc)}, ${markingText(pair.cand.steady.marking)}; ` +
+        `baseline p99 ${pair.base.steady.result.latencies.p99.toFixed(2)} ms, GC ${gcText(pair.base.steady.gc)}, ${markingText(pair.base.steady.marking)}`,
     );
   }
   log(describe('baseline', base, base.serverCpu));
@@ -245,6 +251,19 @@ export async function run({ quick, log }) {
   const steadyMiddle = middleBy(steadyRatio);
   const steadyLatency = (side, q) => steadyMiddle((pair) => pair[side].steady.result.latencies[q]);
   const unsettled = pairs.flatMap((pair) => [pair.cand, pair.base]).filter((side) => !side.steady.settled).length;
+  // The steady windows' slow joins beside each side's marking runs, over every round.
+  const markingOf = (side) => {
+    const all = pairs.map((pair) => pair[side].steady.marking);
+    const runs = all.flatMap((m) => m.runs);
+    const sum = (of) => all.reduce((total, m) => total + of(m), 0);
+    const slow = sum((m) => m.slow);
+    return {
+      share: slow > 0 ? sum((m) => m.met) / slow : 0,
+      runs: runs.length,
+      meanMs: runs.reduce((total, ms) => total + ms, 0) / Math.max(1, runs.length),
+    };
+  };
+  const steadyMarking = { cand: markingOf('cand'), base: markingOf('base') };
   const steady = {
     p99: steadyLatency('cand', 'p99'),
     baseline: steadyLatency('base', 'p99'),
@@ -306,6 +325,14 @@ export async function run({ quick, log }) {
           .filter(Boolean)
           .join('; ') || undefined,
       key: 'p99-steady',
+    },
+    {
+      label: "  steady state: joins at or above the p99 that waited through a mark-compact's marking",
+      value: steadyMarking.cand.share * 100,
+      unit: '%',
+      baseline: steadyMarking.base.share * 100,
+      note: `over the ${pairs.length} rounds; marking runs of ${steadyMarking.cand.meanMs.toFixed(0)} ms on average (${steadyMarking.cand.runs} runs) vs ${steadyMarking.base.meanMs.toFixed(0)} ms (${steadyMarking.base.runs}), from the start of incremental marking to the end of the pause`,
+      key: 'steady-marking',
     },
     // How long the masterserver's own event loop was held up, and the driver's: latency beyond these is queueing.
     {
@@ -423,6 +450,9 @@ export async function run({ quick, log }) {
         baselineMarkCompacts: pauses('mark-compact', pair.base.steady.gc).count,
         warmed: pair.cand.steady.warmed,
         baselineWarmed: pair.base.steady.warmed,
+        // The slow joins (at or above the p99) that waited through a marking run, and the runs' lengths (ms).
+        marking: pair.cand.steady.marking,
+        baselineMarking: pair.base.steady.marking,
       },
     })),
   };

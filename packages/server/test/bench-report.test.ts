@@ -193,6 +193,28 @@ describe('paired rounds', () => {
   });
 });
 
+describe('slow requests beside marking runs', () => {
+  it('counts a slow request that was waiting at any moment of a run, and no other', async () => {
+    const { slowInMarking } = await bench('lib.js');
+    const runs = [
+      [1000, 1060],
+      [9000, 9045],
+    ];
+    const slow = [
+      [990, 12], // sent before the run, still waiting when it began
+      [1030, 8], // inside
+      [1059, 40], // sent as it ended
+      [1061, 9], // sent just after it ended
+      [5000, 30], // between the runs
+      [8990, 9], // answered just before the second began
+      [9044, 1], // inside the second
+    ];
+    assert.deepEqual(slowInMarking(slow, runs), { slow: 7, met: 4, runs: [60, 45] });
+    assert.deepEqual(slowInMarking(slow, []), { slow: 7, met: 0, runs: [] });
+    assert.deepEqual(slowInMarking([], runs), { slow: 0, met: 0, runs: [60, 45] });
+  });
+});
+
 describe('the constant list server', () => {
   it('answers the bytes and headers it was given: gzip when accepted, plain otherwise, 304 on its ETag', async () => {
     const { constantAnswer } = await bench('constant-http.js');
