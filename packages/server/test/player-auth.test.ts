@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
 import { fetchRaw, postJson, type TestResponse } from '@masterserver/testing';
 import { type JWTPayload, SignJWT } from 'jose';
 import { pino } from 'pino';
@@ -310,46 +308,5 @@ describe('--player-auth jwt – tokens that expire, from the expected issuer, fo
       assert.equal(result.status, 2, flag);
       assert.equal(result.stderr.trim(), `masterserver serve: ${flag}: cannot be empty`);
     }
-  });
-});
-
-describe('the JOSE library is loaded only for --player-auth jwt', () => {
-  /** Runs `script` (an ES module, with `MasterServer` and `JwtPlayerAuth` in scope) and tells whether it loaded jose. */
-  function loadsJose(script: string): boolean {
-    const dir = tempDir();
-    // A module hook that names each jose module as it is loaded.
-    writeFileSync(
-      join(dir, 'hook.mjs'),
-      "export async function load(url, context, next) { if (url.includes('/node_modules/jose/')) process.stderr.write('jose loaded\\n'); return next(url, context); }\n",
-    );
-    writeFileSync(
-      join(dir, 'register.mjs'),
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hook.mjs')).href)});\n`,
-    );
-    const index = new URL('../src/index.js', import.meta.url).href;
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        pathToFileURL(join(dir, 'register.mjs')).href,
-        '--input-type=module',
-        '-e',
-        `import { MasterServer, JwtPlayerAuth } from ${JSON.stringify(index)};\n${script}`,
-      ],
-      { encoding: 'utf8', timeout: 20_000 },
-    );
-    assert.equal(result.status, 0, result.stderr);
-    return result.stderr.includes('jose loaded');
-  }
-
-  it('an instance without a JWT verifier never loads it; one with a verifier does', () => {
-    const plain = `const ms = new MasterServer({ regTokens: ['t'], webRoot: null });
-      await ms.listen({ host: '127.0.0.1', port: 0 });
-      await ms.close();`;
-    assert.equal(loadsJose(plain), false);
-    const jwt = `const auth = new JwtPlayerAuth('${SECRET}');
-      const result = await auth.authenticate('Bearer a.b.c');
-      if (result.ok || result.reason !== 'malformed') throw new Error(JSON.stringify(result));`;
-    assert.equal(loadsJose(jwt), true);
   });
 });

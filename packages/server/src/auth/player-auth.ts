@@ -8,9 +8,7 @@
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkPlayerNames, type PlayerNames } from '@masterserver/protocol';
-
-/** The JOSE library: loaded when a {@link JwtPlayerAuth} is made, so that an instance without one never holds its code. */
-type Jose = typeof import('jose');
+import { errors, jwtVerify } from 'jose';
 
 /** A player's names, as sent to the game server. */
 /** The player a token names: its checked names, and its `sub` claim when it has one (a `player` ban may name it). */
@@ -112,7 +110,6 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
   readonly audience: string | undefined;
   readonly #key: KeyObject | Uint8Array;
   readonly #algorithms: string[];
-  readonly #jose: Promise<Jose>;
 
   /**
    * `keyFile`: the contents of `--jwt-key`. A PEM public key (`-----BEGIN PUBLIC KEY-----`)
@@ -134,9 +131,6 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
     }
     this.issuer = options.issuer;
     this.audience = options.audience;
-    this.#jose = import('jose');
-    // A failed load fails each authentication that awaits it, not the process.
-    this.#jose.catch(() => {});
   }
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
@@ -146,10 +140,9 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
     }
     const token = header.slice(7).trim();
     if (!COMPACT_JWS.test(token)) return { ok: false, reason: 'malformed', message: 'the token is not a signed JWT' };
-    const jose = await this.#jose;
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jose.jwtVerify(token, this.#key, {
+      ({ payload } = await jwtVerify(token, this.#key, {
         algorithms: this.#algorithms,
         clockTolerance: JWT_CLOCK_SKEW_S,
         requiredClaims: ['exp'],
@@ -157,7 +150,7 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
         ...(this.audience === undefined ? {} : { audience: this.audience }),
       }));
     } catch (error) {
-      return refusal(jose.errors, error);
+      return refusal(error);
     }
     const player = checkPlayerNames(payload.username, payload.clantag);
     if (typeof player === 'string')
@@ -168,7 +161,7 @@ export class JwtPlayerAuth implements PlayerAuthenticator {
 }
 
 /** The refusal for an error of `jwtVerify`. */
-function refusal(errors: Jose['errors'], error: unknown): AuthResult & { ok: false } {
+function refusal(error: unknown): AuthResult & { ok: false } {
   const refuse = (reason: UnauthorizedReason, message: string) => ({ ok: false as const, reason, message });
   if (error instanceof errors.JWTExpired) return refuse('expired', 'the token has expired');
   if (error instanceof errors.JOSEAlgNotAllowed) return refuse('algorithm', 'the token algorithm is not accepted');
