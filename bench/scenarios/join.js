@@ -223,7 +223,9 @@ export async function run({ quick, log }) {
     `max ${r.result.latencies.max.toFixed(2)} ms; driver cpu ${pct(r.result.cpu)}, game-server cpu ${pct(r.after.cpu)}, ` +
     `driver lag ≤ ${r.result.lag.toFixed(1)} ms, ${r.result.connections} connections; server cpu ${pct(cpu)}`;
   const markingText = (m) =>
-    `${m.met} of ${m.slow} slow joins in marking runs of ${m.runs.map((ms) => ms.toFixed(0)).join(', ') || 'none'} ms`;
+    m.runs.length === 0
+      ? `${m.met} of ${m.slow} slow joins in marking runs (none in the window)`
+      : `${m.met} of ${m.slow} slow joins in marking runs of ${m.runs.map((ms) => ms.toFixed(0)).join(', ')} ms`;
   const steadyNote = (pair) =>
     `steady p99 ×${steadyRatio(pair).toFixed(2)} after ${pair.cand.steady.warmed} s / ${pair.base.steady.warmed} s more`;
   for (const [i, pair] of pairs.entries()) {
