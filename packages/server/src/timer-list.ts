@@ -9,10 +9,11 @@
  * timeouts are a list whose timers are the waiting joins themselves, and the
  * deadline queues (quick play's tries, re-probes) are lists too.
  *
- * The timers are the lists' own nodes: a class extends {@link ListTimer} and
- * its list calls `expire(timer)` when it runs out, so a running timer holds
- * no closure and no other object. A paced list (the Pings') spreads out
- * timers that come due together (`pacer.ts`).
+ * A class extends {@link ListTimer} and its list calls `expire(timer)` when
+ * it runs out, so a running timer holds no closure and no other object: it
+ * holds a slot number, and the list keeps the order in typed arrays (see
+ * {@link TimerList} for why the timers do not link to one another). A paced
+ * list (the Pings') spreads out timers that come due together (`pacer.ts`).
  *
  * @module
  */
@@ -26,7 +27,6 @@ function now(): number {
 
 /** What a timer needs of its list. */
 interface Links {
-  readonly first: ListTimer | undefined;
   start(timer: ListTimer): void;
   unlink(timer: ListTimer): void;
 }
@@ -36,9 +36,8 @@ export class ListTimer {
   readonly #list: Links;
   /** When it runs out (ms on the lists' clock); meaningful while {@link running}. */
   due = 0;
-  /** Its neighbours in the list while running. */
-  prev: ListTimer | undefined = undefined;
-  next: ListTimer | undefined = undefined;
+  /** Its slot in its list while running, else -1. */
+  slot = -1;
 
   constructor(list: Links) {
     this.#list = list;
@@ -46,7 +45,7 @@ export class ListTimer {
 
   /** Whether it runs (started, not stopped, not run out). */
   get running(): boolean {
-    return this.prev !== undefined || this.#list.first === this;
+    return this.slot >= 0;
   }
 
   /** Starts it, or starts it again: it runs out one duration from now. */
@@ -56,16 +55,36 @@ export class ListTimer {
 
   /** Stops it, if it runs. */
   stop(): void {
-    if (this.running) this.#list.unlink(this);
+    if (this.slot >= 0) this.#list.unlink(this);
   }
 }
 
-/** Timers of one duration, in the order of their deadlines, on one `Timeout`. */
+/** No slot: the end of a chain. */
+const NONE = -1;
+
+/**
+ * Timers of one duration, in the order of their deadlines, on one `Timeout`.
+ *
+ * The order is kept in slots, not in the timers: a running timer holds a slot number, and the links between slots
+ * are two `Int32Array`s. The timers themselves never point at one another. A list linked through its timers would
+ * chain every game server's objects in the order of their last restart (a registration TTL restarts with every
+ * registration, in whatever order game servers send them), and V8's marking would then follow that chain from
+ * one server's objects to another's in a random order of memory, missing the cache at each step: with 10,000
+ * game servers, that chain made each mark-compact a third longer (docs/benchmarks.md, thirteenth part). The
+ * slot table is in the order timers first ran, which is the order of memory too.
+ */
 export class TimerList<T extends ListTimer> {
   readonly #durationMs: number;
   readonly #expire: (timer: T) => void;
-  #first: T | undefined;
-  #last: T | undefined;
+  /** The running timer in each slot (`undefined` for a free slot). */
+  readonly #timers: Array<T | undefined> = [];
+  /** Each slot's neighbours: toward the first deadline, and toward the last (a free slot: the next free one). */
+  #prev = new Int32Array(16);
+  #next = new Int32Array(16);
+  #first = NONE;
+  #last = NONE;
+  /** The first free slot (a chain through `#next`). */
+  #free = NONE;
   #size = 0;
   #timeout: NodeJS.Timeout | undefined;
   /** Set while expiring timers: one restarted then must not arm the `Timeout` past those still waiting. */
@@ -88,7 +107,7 @@ export class TimerList<T extends ListTimer> {
 
   /** The timer that runs out first. */
   get first(): T | undefined {
-    return this.#first;
+    return this.#first === NONE ? undefined : this.#timers[this.#first];
   }
 
   /** Timers running. */
@@ -98,34 +117,70 @@ export class TimerList<T extends ListTimer> {
 
   /** (Re)starts `timer`: it runs out one duration from now, after every timer running now. */
   start(timer: T): void {
-    if (timer.running) this.unlink(timer);
     timer.due = now() + this.#durationMs;
-    const last = this.#last;
-    if (last === undefined) this.#first = timer;
-    else {
-      last.next = timer;
-      timer.prev = last;
+    let slot = timer.slot;
+    if (slot !== NONE) {
+      if (slot === this.#last) return;
+      this.#detach(slot);
+    } else {
+      slot = this.#take();
+      this.#timers[slot] = timer;
+      timer.slot = slot;
+      this.#size++;
     }
-    this.#last = timer;
-    this.#size++;
+    const last = this.#last;
+    this.#prev[slot] = last;
+    this.#next[slot] = NONE;
+    if (last === NONE) this.#first = slot;
+    else this.#next[last] = slot;
+    this.#last = slot;
     if (this.#timeout === undefined && !this.#firing) this.#arm(timer.due);
   }
 
   /** Takes a running `timer` out of the list. */
   unlink(timer: T): void {
-    const { prev, next } = timer;
-    if (prev === undefined) this.#first = next as T | undefined;
-    else prev.next = next;
-    if (next === undefined) this.#last = prev as T | undefined;
-    else next.prev = prev;
-    timer.prev = undefined;
-    timer.next = undefined;
+    const slot = timer.slot;
+    this.#detach(slot);
+    timer.slot = NONE;
+    this.#timers[slot] = undefined;
+    this.#next[slot] = this.#free;
+    this.#free = slot;
     this.#size--;
+  }
+
+  /** Unlinks `slot` from its neighbours. */
+  #detach(slot: number): void {
+    const prev = this.#prev[slot] as number;
+    const next = this.#next[slot] as number;
+    if (prev === NONE) this.#first = next;
+    else this.#next[prev] = next;
+    if (next === NONE) this.#last = prev;
+    else this.#prev[next] = prev;
+  }
+
+  /** A free slot: the last one freed, else a new one (the links grow by doubling). */
+  #take(): number {
+    const free = this.#free;
+    if (free !== NONE) {
+      this.#free = this.#next[free] as number;
+      return free;
+    }
+    const slot = this.#timers.length;
+    if (slot === this.#next.length) {
+      const prev = new Int32Array(slot * 2);
+      prev.set(this.#prev);
+      this.#prev = prev;
+      const next = new Int32Array(slot * 2);
+      next.set(this.#next);
+      this.#next = next;
+    }
+    this.#timers.push(undefined);
+    return slot;
   }
 
   /** Stops every timer (without expiring them) and the `Timeout`. */
   clear(): void {
-    while (this.#first !== undefined) this.unlink(this.#first);
+    for (let timer = this.first; timer !== undefined; timer = this.first) this.unlink(timer);
     clearTimeout(this.#timeout);
     this.#timeout = undefined;
   }
@@ -142,7 +197,7 @@ export class TimerList<T extends ListTimer> {
     const pacer = this.#pacer;
     try {
       // Those out run, in order; one restarted by its own expiry goes to the end with a deadline after `at`.
-      for (let timer = this.#first; timer !== undefined && timer.due <= at; timer = this.#first) {
+      for (let timer = this.first; timer !== undefined && timer.due <= at; timer = this.first) {
         if (pacer !== undefined) {
           const perMs = this.#size / this.#durationMs;
           if (!pacer.take(at, at - timer.due, perMs)) {
@@ -156,7 +211,8 @@ export class TimerList<T extends ListTimer> {
     } finally {
       this.#firing = false;
       // The first one left (a timer restarted or stopped since the arming makes the `Timeout` early: it waits again).
-      if (this.#first !== undefined) this.#arm(Math.max(this.#first.due, this.#resumeAt));
+      const first = this.first;
+      if (first !== undefined) this.#arm(Math.max(first.due, this.#resumeAt));
     }
   };
 }

@@ -187,6 +187,52 @@ describe('TimerList: timers of one duration on one Timeout', () => {
     assert.ok(lateAt >= 20 + 49 && lateAt < 20 + 50 + 40, `the late one on time (${lateAt.toFixed(0)} ms)`);
   });
 
+  it('keeps the order of the last starts across many restarts and stops, and reuses the slots of timers gone', async () => {
+    const out: string[] = [];
+    const list = new TimerList<Noted>(40, (timer) => out.push(timer.name));
+    const timers = Array.from({ length: 100 }, (_, i) => new Noted(list, `t${i}`));
+    for (const timer of timers) timer.start();
+    assert.deepEqual(
+      timers.map((t) => t.slot),
+      timers.map((_, i) => i),
+      'slots in the order of the first starts',
+    );
+    // Restart half of them in a shuffled order, and stop a few of the others.
+    const restarted = timers.filter((_, i) => i % 2 === 1);
+    for (let i = restarted.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [restarted[i], restarted[j]] = [restarted[j] as Noted, restarted[i] as Noted];
+    }
+    for (const timer of restarted) timer.start();
+    const stopped = timers.filter((_, i) => i % 10 === 0);
+    for (const timer of stopped) timer.stop();
+    assert.equal(list.size, 90);
+    assert.ok(
+      stopped.every((t) => !t.running && t.slot === -1),
+      'a stopped timer gives its slot back',
+    );
+    const expected = [
+      ...timers.filter((_, i) => i % 2 === 0 && i % 10 !== 0).map((t) => t.name),
+      ...restarted.map((t) => t.name),
+    ];
+    await waitFor('every running timer ran out', () => out.length === 90, 2000, 5);
+    assert.deepEqual(out, expected, 'in the order of their last starts');
+    assert.equal(list.size, 0);
+    // Every slot is free again: new timers take them instead of growing the list.
+    const again = Array.from({ length: 100 }, (_, i) => new Noted(list, `n${i}`));
+    for (const timer of again) timer.start();
+    assert.ok(
+      again.every((t) => t.slot >= 0 && t.slot < 100),
+      'slots reused',
+    );
+    assert.equal(new Set(again.map((t) => t.slot)).size, 100, 'one timer a slot');
+    list.clear();
+    assert.ok(
+      again.every((t) => !t.running),
+      'cleared',
+    );
+  });
+
   it('clear() stops every timer without running it', async () => {
     const list = new TimerList<Noted>(20, () => assert.fail('cleared'));
     for (let i = 0; i < 100; i++) new Noted(list, `${i}`).start();
