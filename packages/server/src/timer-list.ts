@@ -70,8 +70,8 @@ const NONE = -1;
  * chain every game server's objects in the order of their last restart (a registration TTL restarts with every
  * registration, in whatever order game servers send them), and V8's marking would then follow that chain from
  * one server's objects to another's in a random order of memory, missing the cache at each step: with 10,000
- * game servers, that chain made each mark-compact a third longer (docs/benchmarks.md, thirteenth part). The
- * slot table is in the order timers first ran, which is the order of memory too.
+ * game servers, that chain made the marking of each mark-compact a third longer (docs/benchmarks.md, thirteenth
+ * part). The slot table is in the order timers took their slots, which is mostly the order of memory too.
  */
 export class TimerList<T extends ListTimer> {
   readonly #durationMs: number;
