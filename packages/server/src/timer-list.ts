@@ -25,6 +25,9 @@ function now(): number {
   return Math.ceil(performance.now());
 }
 
+/** No slot: a timer not running, or the end of a chain. */
+const NONE = -1;
+
 /** What a timer needs of its list. */
 interface Links {
   start(timer: ListTimer): void;
@@ -37,7 +40,7 @@ export class ListTimer {
   /** When it runs out (ms on the lists' clock); meaningful while {@link running}. */
   due = 0;
   /** Its slot in its list while running, else -1. */
-  slot = -1;
+  slot = NONE;
 
   constructor(list: Links) {
     this.#list = list;
@@ -45,7 +48,7 @@ export class ListTimer {
 
   /** Whether it runs (started, not stopped, not run out). */
   get running(): boolean {
-    return this.slot >= 0;
+    return this.slot !== NONE;
   }
 
   /** Starts it, or starts it again: it runs out one duration from now. */
@@ -55,12 +58,9 @@ export class ListTimer {
 
   /** Stops it, if it runs. */
   stop(): void {
-    if (this.slot >= 0) this.#list.unlink(this);
+    if (this.running) this.#list.unlink(this);
   }
 }
-
-/** No slot: the end of a chain. */
-const NONE = -1;
 
 /**
  * Timers of one duration, in the order of their deadlines, on one `Timeout`.
@@ -167,12 +167,8 @@ export class TimerList<T extends ListTimer> {
     }
     const slot = this.#timers.length;
     if (slot === this.#next.length) {
-      const prev = new Int32Array(slot * 2);
-      prev.set(this.#prev);
-      this.#prev = prev;
-      const next = new Int32Array(slot * 2);
-      next.set(this.#next);
-      this.#next = next;
+      this.#prev = doubled(this.#prev);
+      this.#next = doubled(this.#next);
     }
     this.#timers.push(undefined);
     return slot;
@@ -215,4 +211,11 @@ export class TimerList<T extends ListTimer> {
       if (first !== undefined) this.#arm(Math.max(first.due, this.#resumeAt));
     }
   };
+}
+
+/** `links` copied into an array twice its length. */
+function doubled(links: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(links.length * 2);
+  grown.set(links);
+  return grown;
 }
