@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { delay, waitFor } from '@masterserver/testing';
+import { WebSocket, WebSocketServer } from 'ws';
+import { GsSocket } from '../src/gateway/gs-socket.js';
 import { Heartbeat, LivenessClocks, RegistrationTtl } from '../src/gateway/liveness.js';
 import { SerialQueue } from '../src/gateway/serial-queue.js';
 import { normalizeIp } from '../src/net/addresses.js';
@@ -353,5 +357,42 @@ describe('Heartbeat: Pings on the interval, 4008 when a Pong is missed', () => {
     assert.equal(clocks.pong.size, 0, 'the deadline ran out');
     heartbeat.stop();
     clocks.clear();
+  });
+});
+
+describe('GsSocket: a message leaves no new array behind in ws’s receiver', () => {
+  it('gives the receiver back the array of the last message, emptied, and the messages arrive whole', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false, WebSocket: GsSocket });
+    await once(wss, 'listening');
+    const accepted = once(wss, 'connection') as Promise<[GsSocket]>;
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    try {
+      await once(client, 'open');
+      const [gs] = await accepted;
+      const receiver = () => (gs as unknown as { _receiver: { _fragments: unknown[] } })._receiver;
+      const got: string[] = [];
+      const arrays: unknown[][] = [];
+      gs.on('message', (data: Buffer, isBinary: boolean) => {
+        got.push(`${isBinary ? 'binary' : 'text'}:${data.toString()}`);
+        arrays.push(receiver()._fragments);
+      });
+      client.send('first');
+      // One message in three frames: the array gathers them.
+      client.send('sec', { fin: false });
+      client.send('o', { fin: false });
+      client.send('nd', { fin: true });
+      client.send(Buffer.from('third'), { binary: true });
+      client.send('fourth');
+      await waitFor('four messages', () => got.length === 4, 5000);
+      assert.deepEqual(got, ['text:first', 'text:second', 'binary:third', 'text:fourth']);
+      for (const array of arrays) {
+        assert.equal(array, arrays[0], 'the same array after every message');
+        assert.equal(array.length, 0, 'emptied: it holds no buffer of a message');
+      }
+      assert.equal(receiver()._fragments, arrays[0]);
+    } finally {
+      client.terminate();
+      wss.close();
+    }
   });
 });
